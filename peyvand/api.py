@@ -1,0 +1,108 @@
+"""The REST API root: /api/v1. Each app contributes a router from its own `api.py`; this module
+holds only what every route shares: authentication, error shapes and the router list."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
+
+from peyvand.accounts.services import authenticate_api_token
+
+
+class BearerTokenAuth(HttpBearer):
+    openapi_description = "Personal API token: `Authorization: Bearer pv_...`"
+
+    def authenticate(self, request, token: str):
+        user = authenticate_api_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class BrowserSessionAuth(SessionAuth):
+    """Signed-in pages may call the API with their session; unsafe methods still need CSRF."""
+
+    csrf = True
+
+
+api = NinjaAPI(
+    title="Peyvand API",
+    version="1",
+    description="Peyvand CRM REST API. Authenticate with a personal API token.",
+    auth=[BearerTokenAuth(), BrowserSessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def _error(request, status: int, message: str, errors: dict | list | None = None):
+    body: dict = {"detail": message}
+    if errors is not None:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc: NinjaValidationError):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        errors.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", _("Invalid value.")))
+    return _error(request, 422, _("The request has invalid fields."), errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_validation_error(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
+    return _error(request, 422, _("The request has invalid fields."), errors)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _error(request, 403, str(exc) or _("You do not have permission to do this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return _error(request, 413, _("The request body is too large."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return _error(request, 401, _("Authentication required: send a valid API token."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc))
+
+
+def _mount_routers() -> None:
+    from peyvand.accounts.api import router as accounts_router
+    from peyvand.contacts.api import router as contacts_router
+    from peyvand.search.api import router as search_router
+    from peyvand.tasks.api import router as tasks_router
+    from peyvand.timeline.api import router as timeline_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/", contacts_router)
+    api.add_router("/interactions", timeline_router)
+    api.add_router("/tasks", tasks_router)
+    api.add_router("/search", search_router)
+
+
+_mount_routers()

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.urls import include, path
+
+from peyvand.api import api
+
+urlpatterns = [
+    path("", include("peyvand.dashboard.urls")),
+    path("accounts/", include("peyvand.accounts.urls")),
+    path("contacts/", include("peyvand.contacts.urls")),
+    path("timeline/", include("peyvand.timeline.urls")),
+    path("tasks/", include("peyvand.tasks.urls")),
+    path("search/", include("peyvand.search.urls")),
+    path("api/v1/", api.urls),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
