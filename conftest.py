@@ -11,6 +11,8 @@ PASSWORD = "a-Str0ng-passphrase"
 @pytest.fixture(autouse=True)
 def _isolate(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Argon2 is deliberately slow; tests that check the production hasher set it back.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
         **settings.STORAGES,
@@ -19,6 +21,14 @@ def _isolate(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def production_hashers(settings):
+    """For tests about how passwords are stored: the project's real (argon2) hashers."""
+    from peyvand import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
 
 
 @pytest.fixture
@@ -64,7 +74,9 @@ class ApiClient:
         return self.client.get(path, params or {}, headers=self.headers)
 
     def post(self, path, data=None, **kw):
-        return self.client.post(path, data, content_type="application/json", headers=self.headers, **kw)
+        return self.client.post(
+            path, data, content_type="application/json", headers=self.headers, **kw
+        )
 
     def put(self, path, data=None):
         return self.client.put(path, data, content_type="application/json", headers=self.headers)

@@ -1,7 +1,6 @@
 """The REST API root: /api/v1. Each app contributes a router from its own `api.py`; this module
 holds only what every route shares: authentication, error shapes and the router list."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -12,7 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
-from peyvand.accounts.services import authenticate_api_token
+from peyvand.accounts.services import attribute_changes_to, authenticate_api_token
 
 
 class BearerTokenAuth(HttpBearer):
@@ -22,6 +21,7 @@ class BearerTokenAuth(HttpBearer):
         user = authenticate_api_token(token)
         if user is not None:
             request.user = user
+            attribute_changes_to(user)  # audit-log entries of this request name the token's user
         return user
 
 
@@ -52,15 +52,24 @@ def _error(request, status: int, message: str, errors: dict | list | None = None
 def on_schema_error(request, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query", "path")]
-        errors.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", _("Invalid value.")))
+        loc = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "payload", "query", "path")
+        ]
+        errors.setdefault(".".join(loc) or "__all__", []).append(
+            error.get("msg", _("Invalid value."))
+        )
     return _error(request, 422, _("The request has invalid fields."), errors)
 
 
 @api.exception_handler(DjangoValidationError)
 def on_validation_error(request, exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
-        errors = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+        errors = {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
     else:
         errors = {"__all__": [str(m) for m in exc.messages]}
     return _error(request, 422, _("The request has invalid fields."), errors)
@@ -94,6 +103,7 @@ def on_http_error(request, exc: HttpError):
 def _mount_routers() -> None:
     from peyvand.accounts.api import router as accounts_router
     from peyvand.contacts.api import router as contacts_router
+    from peyvand.leads.api import router as leads_router
     from peyvand.search.api import router as search_router
     from peyvand.tasks.api import router as tasks_router
     from peyvand.timeline.api import router as timeline_router
@@ -102,6 +112,7 @@ def _mount_routers() -> None:
     api.add_router("/", contacts_router)
     api.add_router("/interactions", timeline_router)
     api.add_router("/tasks", tasks_router)
+    api.add_router("/leads", leads_router)
     api.add_router("/search", search_router)
 
 

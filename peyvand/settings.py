@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "peyvand.timeline",
     "peyvand.contacts",
     "peyvand.tasks",
+    "peyvand.leads",
     "peyvand.dashboard",
 ]
 
@@ -105,7 +106,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -119,7 +122,8 @@ else:
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                    " PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536;"
+                    " PRAGMA temp_store=MEMORY;"
                 ),
             },
         }
@@ -129,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Background work ------------------------------------------------------------------------
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
 if TASKS_BACKEND == "rq":
-    INSTALLED_APPS += ["django_rq"]
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASKS_BACKEND == "immediate":
@@ -163,6 +167,8 @@ AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Renders the template above with the cool-off in minutes, in the visitor's language.
+AXES_LOCKOUT_CALLABLE = "peyvand.accounts.views.lockout_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -194,6 +200,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# WhiteNoise warns on every start when the collected-static folder does not exist yet.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploads (call recordings) live outside the static root under random names.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
@@ -236,6 +244,37 @@ if not DEBUG:
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 200
+
+# --- Leads (docs/leads.md) --------------------------------------------------------------------
+LEADS_FIRST_RESPONSE_MINUTES = env_int("LEADS_FIRST_RESPONSE_MINUTES", 60)
+LEADS_HOT_SCORE = env_int("LEADS_HOT_SCORE", 70)
+LEADS_WARM_SCORE = env_int("LEADS_WARM_SCORE", 40)
+LEADS_FORM_RATE_PER_IP = env_int("LEADS_FORM_RATE_PER_IP", 5)  # submissions a minute
+LEADS_FORM_RATE_PER_FORM = env_int("LEADS_FORM_RATE_PER_FORM", 120)
+LEADS_FORM_MAX_BYTES = env_int("LEADS_FORM_MAX_BYTES", 16 * 1024)
+# Only behind a reverse proxy that sets X-Forwarded-For itself.
+LEADS_TRUST_X_FORWARDED_FOR = env_bool("LEADS_TRUST_X_FORWARDED_FOR", False)
+
+# --- Text messages (peyvand.core.sms): console, locmem, file or a dotted backend class ---------
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+
+# --- Service desk e-mail (docs/service-email.md); IMAP from SERVICE_IMAP_* like LEADS_IMAP_* ---
+# The address customers write to and replies come from ("Support <support@example.com>").
+SERVICE_EMAIL_FROM = env_str("SERVICE_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+# More messages than this from one sender within an hour is a mail loop: the rest are ignored.
+SERVICE_EMAIL_RATE_PER_SENDER = env_int("SERVICE_EMAIL_RATE_PER_SENDER", 30)
+# The background job re-fetches the IMAP mailbox this often (0: only cron runs the command).
+SERVICE_IMAP_POLL_SECONDS = env_int("SERVICE_IMAP_POLL_SECONDS", 120)
+
+# --- Customer portal (docs/portal.md) -------------------------------------------------------------
+PORTAL_CODE_TTL_MINUTES = env_int("PORTAL_CODE_TTL_MINUTES", 10)
+PORTAL_CODE_MAX_ATTEMPTS = env_int("PORTAL_CODE_MAX_ATTEMPTS", 5)
+PORTAL_CODE_RATE_PER_IDENTIFIER = env_int("PORTAL_CODE_RATE_PER_IDENTIFIER", 5)  # an hour
+PORTAL_CODE_RATE_PER_IP = env_int("PORTAL_CODE_RATE_PER_IP", 20)  # an hour
+PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12)
+# Customers also see their company's tickets (not only their own).
+PORTAL_SHOW_COMPANY_TICKETS = env_bool("PORTAL_SHOW_COMPANY_TICKETS", False)
 
 LOGGING = {
     "version": 1,

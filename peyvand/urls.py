@@ -9,6 +9,7 @@ urlpatterns = [
     path("contacts/", include("peyvand.contacts.urls")),
     path("timeline/", include("peyvand.timeline.urls")),
     path("tasks/", include("peyvand.tasks.urls")),
+    path("leads/", include("peyvand.leads.urls")),
     path("search/", include("peyvand.search.urls")),
     path("api/v1/", api.urls),
 ]

@@ -8,7 +8,9 @@ def module_permissions(request) -> dict:
         return {"PERMS": {}}
     return {
         "PERMS": {
-            module.code: {a for a in permissions.ACTIONS if permissions.has_perm(user, module.code, a)}
+            module.code: {
+                a for a in permissions.ACTIONS if permissions.has_perm(user, module.code, a)
+            }
             for module in permissions.modules()
         }
     }

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,12 +27,20 @@ class Team(models.Model):
         _("department"), max_length=20, choices=Department.choices, default=Department.SALES
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent team"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="children",
+        "self",
+        verbose_name=_("parent team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="managed_teams",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
     )
 
     class Meta:
@@ -41,6 +50,63 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        bump_team_version()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        bump_team_version()
+        return result
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is not None and self.parent_id in self.descendant_ids(include_self=True):
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "A team cannot be placed under itself or under one of its own sub-teams."
+                    )
+                }
+            )
+
+    def descendant_ids(self, *, include_self: bool = False) -> set[int]:
+        """Ids of every team below this one (one query; team trees are small)."""
+        if self.pk is None:
+            return set()
+        children: dict[int | None, list[int]] = {}
+        for team_id, parent_id in Team.objects.values_list("id", "parent_id"):
+            children.setdefault(parent_id, []).append(team_id)
+        found: set[int] = set()
+        stack = list(children.get(self.pk, ()))
+        while stack:
+            team_id = stack.pop()
+            if team_id not in found:
+                found.add(team_id)
+                stack.extend(children.get(team_id, ()))
+        if include_self:
+            found.add(self.pk)
+        return found
+
+
+TEAM_VERSION_KEY = "accounts:teams-version"
+
+
+def team_version() -> int:
+    version = cache.get(TEAM_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(TEAM_VERSION_KEY, version, None)
+    return version
+
+
+def bump_team_version() -> None:
+    """Managers' cached team trees are keyed by this version, so any team change refreshes them."""
+    try:
+        cache.incr(TEAM_VERSION_KEY)
+    except ValueError:
+        cache.set(TEAM_VERSION_KEY, 2, None)
 
 
 class Role(models.Model):
@@ -74,11 +140,19 @@ class User(AbstractUser):
         _("language"), max_length=5, choices=Language.choices, default=Language.PERSIAN
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="members",
     )
     role = models.ForeignKey(
-        Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL,
+        Role,
+        verbose_name=_("role"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="users",
     )
     department = models.CharField(
@@ -100,13 +174,15 @@ class User(AbstractUser):
 
     def managed_team_ids(self) -> set[int]:
         """Teams this user manages, with every team below them in the hierarchy."""
-        key = f"accounts:managed-teams:{self.pk}:{Team.objects.count()}"
+        key = f"accounts:managed-teams:{self.pk}:{team_version()}"
         cached = cache.get(key)
         if cached is not None:
             return cached
         children: dict[int | None, list[int]] = {}
         managed: list[int] = []
-        for team_id, parent_id, manager_id in Team.objects.values_list("id", "parent_id", "manager_id"):
+        for team_id, parent_id, manager_id in Team.objects.values_list(
+            "id", "parent_id", "manager_id"
+        ):
             children.setdefault(parent_id, []).append(team_id)
             if manager_id == self.pk:
                 managed.append(team_id)
@@ -128,7 +204,9 @@ class User(AbstractUser):
 class ModuleSharing(models.Model):
     module = models.CharField(_("module"), max_length=40, unique=True)
     scope = models.CharField(
-        _("who sees a record"), max_length=20, choices=permissions.SHARING_SCOPES,
+        _("who sees a record"),
+        max_length=20,
+        choices=permissions.SHARING_SCOPES,
         default=permissions.SHARE_ALL,
     )
 
@@ -138,6 +216,10 @@ class ModuleSharing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module}: {self.scope}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(f"accounts:sharing:{self.module}")
 
     @classmethod
     def scope_for(cls, module: str) -> str:
@@ -150,10 +232,6 @@ class ModuleSharing(models.Model):
             )
             cache.set(key, scope, 30)
         return scope
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        cache.delete(f"accounts:sharing:{self.module}")
 
 
 def hash_token(raw: str) -> str:
@@ -222,7 +300,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notif_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notif_user_unread")
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -86,9 +86,7 @@ def sharing_scope(module: str) -> str:
     return ModuleSharing.scope_for(module)
 
 
-def visible_filter(
-    user, module: str, *, owner_field: str = "owner", team_field: str = "team"
-) -> Q:
+def visible_filter(user, module: str, *, owner_field: str = "owner", team_field: str = "team") -> Q:
     """A Q object restricting a queryset to the records `user` may see in `module`.
 
     Callers combine it with their own filters, so the rule is applied once, in SQL."""
@@ -113,4 +111,6 @@ def visible_filter(
 def can_see_record(user, module: str, record, **fields) -> bool:
     """The same rule as visible_filter, for a single loaded record (detail pages, API get)."""
     model = type(record)
-    return model._default_manager.filter(visible_filter(user, module, **fields), pk=record.pk).exists()
+    return model._default_manager.filter(
+        visible_filter(user, module, **fields), pk=record.pk
+    ).exists()

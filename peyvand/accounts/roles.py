@@ -9,24 +9,40 @@ WORK = [p.VIEW, p.ADD, p.CHANGE]
 
 DEFAULT_ROLES: dict[str, dict[str, list[str]]] = {
     gettext_noop("Administrator"): {
-        p.CONTACTS: ALL, p.TIMELINE: ALL, p.TASKS: ALL, p.REPORTS: [p.VIEW, p.EXPORT],
+        p.CONTACTS: ALL,
+        p.TIMELINE: ALL,
+        p.TASKS: ALL,
+        p.REPORTS: [p.VIEW, p.EXPORT],
         p.SETTINGS: ALL,
     },
     gettext_noop("Manager"): {
-        p.CONTACTS: ALL, p.TIMELINE: ALL, p.TASKS: ALL, p.REPORTS: [p.VIEW, p.EXPORT],
+        p.CONTACTS: ALL,
+        p.TIMELINE: ALL,
+        p.TASKS: ALL,
+        p.REPORTS: [p.VIEW, p.EXPORT],
         p.SETTINGS: [p.VIEW],
     },
     gettext_noop("Sales representative"): {
-        p.CONTACTS: WORK, p.TIMELINE: WORK, p.TASKS: WORK, p.REPORTS: [p.VIEW],
+        p.CONTACTS: WORK,
+        p.TIMELINE: WORK,
+        p.TASKS: WORK,
+        p.REPORTS: [p.VIEW],
     },
     gettext_noop("Support agent"): {
-        p.CONTACTS: WORK, p.TIMELINE: WORK, p.TASKS: WORK,
+        p.CONTACTS: WORK,
+        p.TIMELINE: WORK,
+        p.TASKS: WORK,
     },
     gettext_noop("Marketer"): {
-        p.CONTACTS: [p.VIEW, p.EXPORT], p.TIMELINE: [p.VIEW], p.TASKS: WORK, p.REPORTS: [p.VIEW],
+        p.CONTACTS: [p.VIEW, p.EXPORT],
+        p.TIMELINE: [p.VIEW],
+        p.TASKS: WORK,
+        p.REPORTS: [p.VIEW],
     },
     gettext_noop("Read only"): {
-        p.CONTACTS: [p.VIEW], p.TIMELINE: [p.VIEW], p.TASKS: [p.VIEW],
+        p.CONTACTS: [p.VIEW],
+        p.TIMELINE: [p.VIEW],
+        p.TASKS: [p.VIEW],
     },
 }
 

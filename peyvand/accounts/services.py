@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import ApiToken, Notification, User, hash_token
+from . import permissions
+from .models import ApiToken, ModuleSharing, Notification, Role, Team, User, hash_token
+from .roles import DEFAULT_ROLES
 
 # last_used_at is informational; writing it on every request would make each API read a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -40,7 +43,9 @@ def revoke_api_token(user: User, token_id: int) -> bool:
     return True
 
 
-def notify(user: User | None, text: str, *, url: str = "", dedupe_key: str | None = None) -> Notification | None:
+def notify(
+    user: User | None, text: str, *, url: str = "", dedupe_key: str | None = None
+) -> Notification | None:
     """Put a message in a user's in-app inbox. With a dedupe_key, a retried job notifies once."""
     if user is None:
         return None
@@ -64,3 +69,111 @@ def set_language(user: User, language: str) -> None:
     if language in dict(User.Language.choices) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def update_profile(
+    user: User, *, first_name: str, last_name: str, email: str, language: str
+) -> User:
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    if language in dict(User.Language.choices):
+        user.language = language
+    user.save(update_fields=["first_name", "last_name", "email", "language"])
+    return user
+
+
+@transaction.atomic
+def save_user(user: User, *, password: str | None = None) -> User:
+    """Create or update a user from the settings pages; a password is set only when given."""
+    if password:
+        user.set_password(password)
+    elif user.pk is None:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def save_team(team: Team) -> Team:
+    """Saves after `full_clean`, which rejects a parent that would make the hierarchy a cycle."""
+    team.full_clean()
+    team.save()
+    return team
+
+
+def clean_grants(grants: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Only registered modules and known actions, each list sorted and without duplicates."""
+    known = {m.code for m in permissions.modules()}
+    return {
+        module: sorted({a for a in actions if a in permissions.ACTIONS})
+        for module, actions in grants.items()
+        if module in known
+    }
+
+
+@transaction.atomic
+def save_role(role: Role, *, name: str, grants: Mapping[str, Iterable[str]]) -> Role:
+    """Replace the grants of every registered module. Grants for modules that are not
+    registered right now (an app switched off) are kept, so turning it back on restores them."""
+    known = {m.code for m in permissions.modules()}
+    kept = {m: a for m, a in (role.permissions or {}).items() if m not in known}
+    cleaned = {m: a for m, a in clean_grants(grants).items() if a}
+    role.name = name
+    role.permissions = {**kept, **cleaned}
+    role.save()
+    return role
+
+
+def set_module_sharing(module: str, scope: str) -> ModuleSharing:
+    if scope not in dict(permissions.SHARING_SCOPES):
+        raise ValueError(f"unknown sharing scope {scope!r}")
+    sharing, _ = ModuleSharing.objects.update_or_create(module=module, defaults={"scope": scope})
+    return sharing
+
+
+def administrator_role() -> Role:
+    name = "Administrator"
+    role, _ = Role.objects.get_or_create(name=name, defaults={"permissions": DEFAULT_ROLES[name]})
+    return role
+
+
+@transaction.atomic
+def ensure_admin(
+    username: str, *, password: str | None = None, email: str = ""
+) -> tuple[User, bool]:
+    """Create or update an administrator (role Administrator, superuser): (user, created)."""
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
+    user.role = administrator_role()
+    user.is_superuser = True
+    user.is_staff = True
+    user.is_active = True
+    if email:
+        user.email = email
+    if password:
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.save()
+    return user, created
+
+
+def attribute_changes_to(user: User) -> None:
+    """Record `user` as the actor of audit-log entries written during the current request.
+
+    AuditlogMiddleware captures request.user before the view runs; API requests authenticated by
+    a bearer token only get their user inside the API's auth class, after that. The middleware
+    keeps its per-request data in a context variable that its pre_save receiver reads when a log
+    entry is written, so setting the actor there attributes the rest of the request to `user`.
+    Outside a request (no middleware context) there is nothing to attribute and this does nothing.
+    test_audit.py guards this against changes in django-auditlog."""
+    from auditlog.context import auditlog_value
+
+    context = auditlog_value.get(None)
+    if isinstance(context, dict):
+        context["actor"] = user
+
+
+def user_exists(username: str) -> bool:
+    return User.objects.filter(username=username).exists()

@@ -64,18 +64,28 @@ class CustomerRecord(models.Model):
     """Fields every customer record (person or company) has."""
 
     lifecycle_stage = models.CharField(
-        _("lifecycle stage"), max_length=20, choices=LifecycleStage.choices,
+        _("lifecycle stage"),
+        max_length=20,
+        choices=LifecycleStage.choices,
         default=LifecycleStage.LEAD,
     )
     source = models.CharField(
         _("source channel"), max_length=20, choices=SourceChannel.choices, blank=True
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
@@ -92,7 +102,10 @@ class CustomerRecord(models.Model):
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -122,7 +135,10 @@ class Company(CustomerRecord):
             models.Index(fields=["name", "id"], name="company_name"),
             models.Index(fields=["owner", "lifecycle_stage", "-id"], name="company_owner_stage"),
             models.Index(fields=["team", "-id"], name="company_team"),
-            models.Index(fields=["national_id"], name="company_national_id", condition=~Q(national_id="")),
+            models.Index(fields=["-updated_at", "-id"], name="company_updated"),
+            models.Index(
+                fields=["national_id"], name="company_national_id", condition=~Q(national_id="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,7 +166,10 @@ class Contact(CustomerRecord):
     consent_call = models.BooleanField(_("agrees to calls"), default=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
     companies = models.ManyToManyField(
-        Company, through="Membership", verbose_name=_("companies"), related_name="people",
+        Company,
+        through="Membership",
+        verbose_name=_("companies"),
+        related_name="people",
         blank=True,
     )
 
@@ -166,11 +185,17 @@ class Contact(CustomerRecord):
             models.Index(fields=["province", "-id"], name="contact_province"),
             models.Index(fields=["source", "-id"], name="contact_source"),
             models.Index(fields=["-last_contacted_at", "-id"], name="contact_last_contacted"),
-            models.Index(fields=["national_id"], name="contact_national_id", condition=~Q(national_id="")),
+            models.Index(fields=["-updated_at", "-id"], name="contact_updated"),
+            models.Index(
+                fields=["national_id"], name="contact_national_id", condition=~Q(national_id="")
+            ),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:contact_detail", args=[self.pk])
 
     @property
     def full_name(self) -> str:
@@ -180,15 +205,16 @@ class Contact(CustomerRecord):
     def full_name_latin(self) -> str:
         return " ".join(part for part in (self.first_name_latin, self.last_name_latin) if part)
 
-    def get_absolute_url(self) -> str:
-        return reverse("contacts:contact_detail", args=[self.pk])
-
 
 class ContactPoint(models.Model):
     """A phone, email or address belongs to exactly one contact or one company."""
 
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss")
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss"
+    )
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:
@@ -204,6 +230,11 @@ class ContactPoint(models.Model):
     @property
     def owner_record(self):
         return self.contact or self.company
+
+    def get_additional_data(self) -> dict:
+        # Stored on each audit log entry, so a record's history still lists a phone after the
+        # phone was deleted or moved by a merge.
+        return {"contact_id": self.contact_id, "company_id": self.company_id}
 
 
 class Phone(ContactPoint):
@@ -221,19 +252,37 @@ class Phone(ContactPoint):
         verbose_name = _("phone")
         verbose_name_plural = _("phones")
         indexes = [models.Index(fields=["number"], name="phone_number")]
+        # A merge relies on these to skip a number the survivor already has.
+        constraints = [
+            *ContactPoint.Meta.constraints,
+            models.UniqueConstraint(fields=["contact", "number"], name="phone_unique_contact"),
+            models.UniqueConstraint(fields=["company", "number"], name="phone_unique_company"),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
 
 class Email(ContactPoint):
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work")
+        PERSONAL = "personal", _("Personal")
+        OTHER = "other", _("Other")
+
     address = models.EmailField(_("email"))
-    kind = models.CharField(_("kind"), max_length=10, default="work", blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.WORK, blank=True
+    )
 
     class Meta(ContactPoint.Meta):
         verbose_name = _("email")
         verbose_name_plural = _("emails")
         indexes = [models.Index(fields=["address"], name="email_address")]
+        constraints = [
+            *ContactPoint.Meta.constraints,
+            models.UniqueConstraint(fields=["contact", "address"], name="email_unique_contact"),
+            models.UniqueConstraint(fields=["company", "address"], name="email_unique_company"),
+        ]
 
     def __str__(self) -> str:
         return self.address
@@ -246,8 +295,12 @@ class Address(ContactPoint):
         BILLING = "billing", _("Billing")
         SHIPPING = "shipping", _("Shipping")
 
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WORK)
     province = models.CharField(_("province"), max_length=60, blank=True)
     city = models.CharField(_("city"), max_length=60, blank=True)
@@ -281,6 +334,9 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.contact} @ {self.company}"
 
+    def get_additional_data(self) -> dict:
+        return {"contact_id": self.contact_id, "company_id": self.company_id}
+
 
 class MergeRecord(models.Model):
     """What a merge moved, so it can be shown and undone."""
@@ -291,6 +347,12 @@ class MergeRecord(models.Model):
     # {"field": old_value} overwritten on the survivor, and [[app_label.model, field, [ids]]] moved.
     overwritten = models.JSONField(default=dict)
     moved = models.JSONField(default=list)
+    # Rows left on the duplicate because the survivor already had an equal one (unique
+    # constraints), [[app_label.model, field, [ids]]]; moved rows whose "primary" flag was cleared
+    # because the survivor already had a primary one, [[app_label.model, [ids]]]; tag ids added.
+    skipped = models.JSONField(default=list)
+    demoted = models.JSONField(default=list)
+    tags_added = models.JSONField(default=list)
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -300,3 +362,6 @@ class MergeRecord(models.Model):
     class Meta:
         ordering = ["-merged_at"]
         indexes = [models.Index(fields=["kind", "survivor_id"], name="merge_survivor")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.merged_id} → {self.survivor_id}"

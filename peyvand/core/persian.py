@@ -29,6 +29,9 @@ _SEARCH_FOLD = str.maketrans(
         "\u0623": "\u0627",  # ALEF WITH HAMZA ABOVE -> ALEF
         "\u0625": "\u0627",  # ALEF WITH HAMZA BELOW -> ALEF
         "\u0671": "\u0627",  # ALEF WASLA -> ALEF
+        "\u0622": "\u0627",  # ALEF WITH MADDA -> ALEF ("آرش" and "ارش" are typed for each other)
+        "\u0626": "\u06cc",  # YEH WITH HAMZA -> YEH ("پائیز" / "پاییز")
+        "\u0624": "\u0648",  # WAW WITH HAMZA -> WAW
         "\u06c0": "\u0647",  # HEH WITH YEH ABOVE -> HEH ("خانۀ" finds "خانه")
         "\u0629": "\u0647",  # TEH MARBUTA -> HEH
         "\u0654": None,  # HAMZA ABOVE left after heh ("خانهٔ")
@@ -110,6 +113,23 @@ def _search_words(value: str | None) -> list[str]:
     return words
 
 
+# Written joined, with ZWNJ or with a space: "می‌خواهم", "میخواهم", "می خواهم".
+_DETACHED_PREFIXES = frozenset({"\u0645\u06cc", "\u0646\u0645\u06cc"})  # می، نمی
+_DETACHED_SUFFIXES = frozenset(
+    {"\u0647\u0627", "\u0647\u0627\u06cc", "\u0647\u0627\u06cc\u06cc"}
+)  # ها، های، هایی
+
+
+def _joined_affixes(words: list[str]) -> list[tuple[int, str]]:
+    """(index, joined word) for each word glued to the next by a detached prefix or suffix."""
+    joined = []
+    for index in range(len(words) - 1):
+        first, second = words[index], words[index + 1]
+        if first in _DETACHED_PREFIXES or second in _DETACHED_SUFFIXES:
+            joined.append((index, first + second))
+    return joined
+
+
 def search_key(value: str | None) -> str:
     """Space-separated unique tokens to store in a search index.
 
@@ -117,15 +137,22 @@ def search_key(value: str | None) -> str:
     "میخواهم می خواهم") so any spelling of the query finds it.
     """
     tokens: dict[str, None] = {}
-    for word in _search_words(value):
+    words = _search_words(value)
+    for word in words:
         if ZWNJ in word:
             tokens[word.replace(ZWNJ, "")] = None
             tokens.update(dict.fromkeys(part for part in word.split(ZWNJ) if part))
         else:
             tokens[word] = None
+    tokens.update(dict.fromkeys(word for _, word in _joined_affixes(words)))
     return " ".join(tokens)
 
 
 def search_query_tokens(value: str | None) -> list[str]:
-    """Tokens of a search query; ZWNJ words are joined (the index holds the joined form)."""
-    return list(dict.fromkeys(word.replace(ZWNJ, "") for word in _search_words(value)))
+    """Tokens of a search query; ZWNJ words and detached "می"/"ها" are joined (the index holds
+    the joined form of each)."""
+    words = [word.replace(ZWNJ, "") for word in _search_words(value)]
+    for index, word in reversed(_joined_affixes(words)):
+        if index + 1 < len(words) and words[index] + words[index + 1] == word:
+            words[index : index + 2] = [word]
+    return list(dict.fromkeys(words))

@@ -17,10 +17,11 @@ class TaskQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not permissions.has_perm(user, permissions.TASKS, permissions.VIEW):
             return self.none()
-        return self.filter(
-            permissions.visible_filter(user, permissions.TASKS, owner_field="assignee")
-            | Q(created_by=user)
-        )
+        shared = permissions.visible_filter(user, permissions.TASKS, owner_field="assignee")
+        # An empty Q means "every task"; OR-ing it with another Q would drop it.
+        if not shared:
+            return self
+        return self.filter(shared | Q(created_by=user))
 
     def open(self):
         return self.filter(done_at__isnull=True)
@@ -44,23 +45,42 @@ class Task(models.Model):
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="tasks",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.CASCADE,
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="tasks",
     )
     company = models.ForeignKey(
-        Company, verbose_name=_("company"), null=True, blank=True, on_delete=models.CASCADE,
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="tasks",
     )
     # Any other record (a deal, a ticket) a later module links a task to.
@@ -85,7 +105,8 @@ class Task(models.Model):
             models.Index(fields=["company", "done_at", "due_at"], name="task_company"),
             models.Index(fields=["related_type", "related_id"], name="task_related"),
             models.Index(
-                fields=["remind_at"], name="task_reminder_due",
+                fields=["remind_at"],
+                name="task_reminder_due",
                 condition=Q(reminded_at__isnull=True, done_at__isnull=True),
             ),
         ]
@@ -101,4 +122,6 @@ class Task(models.Model):
         return self.done_at is not None
 
     def is_overdue(self, now=None) -> bool:
-        return not self.is_done and self.due_at is not None and self.due_at < (now or timezone.now())
+        return (
+            not self.is_done and self.due_at is not None and self.due_at < (now or timezone.now())
+        )

@@ -7,11 +7,14 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peyvand.accounts import permissions
 from peyvand.contacts.models import Company, Contact
+
+from .registry import EntryKind, entry_kind_or_fallback
 
 
 def recording_path(instance: TimelineEntry, filename: str) -> str:
@@ -23,6 +26,15 @@ def recording_path(instance: TimelineEntry, filename: str) -> str:
 class Direction(models.TextChoices):
     INBOUND = "inbound", _("Inbound")
     OUTBOUND = "outbound", _("Outbound")
+
+
+class CallOutcome(models.TextChoices):
+    ANSWERED = "answered", _("Answered")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    CALLBACK_REQUESTED = "callback_requested", _("Callback requested")
 
 
 class TimelineQuerySet(models.QuerySet):
@@ -60,16 +72,24 @@ class TimelineEntry(models.Model):
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
-    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, blank=True
+    )
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=30, blank=True)
     recording = models.FileField(_("recording"), upload_to=recording_path, blank=True)
     recording_name = models.CharField(max_length=200, blank=True)
+    # Detected from the file's first bytes on upload; served as the response's Content-Type.
+    recording_content_type = models.CharField(max_length=40, blank=True)
     data = models.JSONField(default=dict, blank=True)
     source_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -93,3 +113,17 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return self.subject or self.kind
+
+    @property
+    def kind_info(self) -> EntryKind:
+        return entry_kind_or_fallback(self.kind)
+
+    @property
+    def outcome_label(self) -> str:
+        try:
+            return CallOutcome(self.outcome).label
+        except ValueError:
+            return self.outcome
+
+    def get_recording_url(self) -> str:
+        return reverse("timeline:recording", args=[self.pk]) if self.recording else ""

@@ -6,262 +6,683 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lifecycle_stage', models.CharField(choices=[('lead', 'Lead'), ('prospect', 'Prospect'), ('customer', 'Customer'), ('loyal', 'Loyal'), ('churned', 'Churned')], default='lead', max_length=20, verbose_name='lifecycle stage')),
-                ('source', models.CharField(blank=True, choices=[('website', 'Website form'), ('phone', 'Phone call'), ('instagram', 'Instagram'), ('telegram', 'Telegram'), ('whatsapp', 'WhatsApp'), ('linkedin', 'LinkedIn'), ('event', 'Event or seminar'), ('email', 'Email'), ('referral', 'Referral'), ('campaign', 'Campaign'), ('import', 'Import'), ('api', 'API'), ('walk_in', 'Walk-in'), ('other', 'Other')], max_length=20, verbose_name='source channel')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('primary_phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('primary_email', models.CharField(blank=True, max_length=254, verbose_name='email')),
-                ('province', models.CharField(blank=True, max_length=60, verbose_name='province')),
-                ('city', models.CharField(blank=True, max_length=60, verbose_name='city')),
-                ('last_contacted_at', models.DateTimeField(blank=True, null=True, verbose_name='last contacted')),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_latin', models.CharField(blank=True, max_length=200, verbose_name='Latin name')),
-                ('national_id', models.CharField(blank=True, max_length=11, verbose_name='company national ID')),
-                ('economic_code', models.CharField(blank=True, max_length=12, verbose_name='economic code')),
-                ('industry', models.CharField(blank=True, max_length=100, verbose_name='industry')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('employee_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='employees')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_records', to='contacts.company')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
-                ('tags', models.ManyToManyField(blank=True, related_name='companies', to='contacts.tag', verbose_name='tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lifecycle_stage",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("prospect", "Prospect"),
+                            ("customer", "Customer"),
+                            ("loyal", "Loyal"),
+                            ("churned", "Churned"),
+                        ],
+                        default="lead",
+                        max_length=20,
+                        verbose_name="lifecycle stage",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("website", "Website form"),
+                            ("phone", "Phone call"),
+                            ("instagram", "Instagram"),
+                            ("telegram", "Telegram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("linkedin", "LinkedIn"),
+                            ("event", "Event or seminar"),
+                            ("email", "Email"),
+                            ("referral", "Referral"),
+                            ("campaign", "Campaign"),
+                            ("import", "Import"),
+                            ("api", "API"),
+                            ("walk_in", "Walk-in"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="source channel",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "primary_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="phone"),
+                ),
+                (
+                    "primary_email",
+                    models.CharField(blank=True, max_length=254, verbose_name="email"),
+                ),
+                ("province", models.CharField(blank=True, max_length=60, verbose_name="province")),
+                ("city", models.CharField(blank=True, max_length=60, verbose_name="city")),
+                (
+                    "last_contacted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last contacted"),
+                ),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "name_latin",
+                    models.CharField(blank=True, max_length=200, verbose_name="Latin name"),
+                ),
+                (
+                    "national_id",
+                    models.CharField(blank=True, max_length=11, verbose_name="company national ID"),
+                ),
+                (
+                    "economic_code",
+                    models.CharField(blank=True, max_length=12, verbose_name="economic code"),
+                ),
+                ("industry", models.CharField(blank=True, max_length=100, verbose_name="industry")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "employee_count",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="employees"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_records",
+                        to="contacts.company",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="companies", to="contacts.tag", verbose_name="tags"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'company',
-                'verbose_name_plural': 'companies',
+                "verbose_name": "company",
+                "verbose_name_plural": "companies",
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lifecycle_stage', models.CharField(choices=[('lead', 'Lead'), ('prospect', 'Prospect'), ('customer', 'Customer'), ('loyal', 'Loyal'), ('churned', 'Churned')], default='lead', max_length=20, verbose_name='lifecycle stage')),
-                ('source', models.CharField(blank=True, choices=[('website', 'Website form'), ('phone', 'Phone call'), ('instagram', 'Instagram'), ('telegram', 'Telegram'), ('whatsapp', 'WhatsApp'), ('linkedin', 'LinkedIn'), ('event', 'Event or seminar'), ('email', 'Email'), ('referral', 'Referral'), ('campaign', 'Campaign'), ('import', 'Import'), ('api', 'API'), ('walk_in', 'Walk-in'), ('other', 'Other')], max_length=20, verbose_name='source channel')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('primary_phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('primary_email', models.CharField(blank=True, max_length=254, verbose_name='email')),
-                ('province', models.CharField(blank=True, max_length=60, verbose_name='province')),
-                ('city', models.CharField(blank=True, max_length=60, verbose_name='city')),
-                ('last_contacted_at', models.DateTimeField(blank=True, null=True, verbose_name='last contacted')),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('first_name', models.CharField(blank=True, max_length=100, verbose_name='first name')),
-                ('last_name', models.CharField(max_length=100, verbose_name='last name')),
-                ('first_name_latin', models.CharField(blank=True, max_length=100, verbose_name='first name (Latin)')),
-                ('last_name_latin', models.CharField(blank=True, max_length=100, verbose_name='last name (Latin)')),
-                ('gender', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male')], max_length=10, verbose_name='gender')),
-                ('national_id', models.CharField(blank=True, max_length=10, verbose_name='national ID')),
-                ('birthday', models.DateField(blank=True, null=True, verbose_name='birthday')),
-                ('job_title', models.CharField(blank=True, max_length=120, verbose_name='job title')),
-                ('consent_email', models.BooleanField(default=False, verbose_name='agrees to email')),
-                ('consent_sms', models.BooleanField(default=False, verbose_name='agrees to SMS')),
-                ('consent_call', models.BooleanField(default=True, verbose_name='agrees to calls')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_records', to='contacts.contact')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lifecycle_stage",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("prospect", "Prospect"),
+                            ("customer", "Customer"),
+                            ("loyal", "Loyal"),
+                            ("churned", "Churned"),
+                        ],
+                        default="lead",
+                        max_length=20,
+                        verbose_name="lifecycle stage",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("website", "Website form"),
+                            ("phone", "Phone call"),
+                            ("instagram", "Instagram"),
+                            ("telegram", "Telegram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("linkedin", "LinkedIn"),
+                            ("event", "Event or seminar"),
+                            ("email", "Email"),
+                            ("referral", "Referral"),
+                            ("campaign", "Campaign"),
+                            ("import", "Import"),
+                            ("api", "API"),
+                            ("walk_in", "Walk-in"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="source channel",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "primary_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="phone"),
+                ),
+                (
+                    "primary_email",
+                    models.CharField(blank=True, max_length=254, verbose_name="email"),
+                ),
+                ("province", models.CharField(blank=True, max_length=60, verbose_name="province")),
+                ("city", models.CharField(blank=True, max_length=60, verbose_name="city")),
+                (
+                    "last_contacted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last contacted"),
+                ),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="first name"),
+                ),
+                ("last_name", models.CharField(max_length=100, verbose_name="last name")),
+                (
+                    "first_name_latin",
+                    models.CharField(blank=True, max_length=100, verbose_name="first name (Latin)"),
+                ),
+                (
+                    "last_name_latin",
+                    models.CharField(blank=True, max_length=100, verbose_name="last name (Latin)"),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("female", "Female"), ("male", "Male")],
+                        max_length=10,
+                        verbose_name="gender",
+                    ),
+                ),
+                (
+                    "national_id",
+                    models.CharField(blank=True, max_length=10, verbose_name="national ID"),
+                ),
+                ("birthday", models.DateField(blank=True, null=True, verbose_name="birthday")),
+                (
+                    "job_title",
+                    models.CharField(blank=True, max_length=120, verbose_name="job title"),
+                ),
+                (
+                    "consent_email",
+                    models.BooleanField(default=False, verbose_name="agrees to email"),
+                ),
+                ("consent_sms", models.BooleanField(default=False, verbose_name="agrees to SMS")),
+                ("consent_call", models.BooleanField(default=True, verbose_name="agrees to calls")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_records",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='role or title')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary company')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='contacts.company')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(blank=True, max_length=120, verbose_name="role or title"),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary company")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="contacts.company",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'company membership',
-                'verbose_name_plural': 'company memberships',
+                "verbose_name": "company membership",
+                "verbose_name_plural": "company memberships",
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='companies',
-            field=models.ManyToManyField(blank=True, related_name='people', through='contacts.Membership', to='contacts.company', verbose_name='companies'),
+            model_name="contact",
+            name="companies",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="people",
+                through="contacts.Membership",
+                to="contacts.company",
+                verbose_name="companies",
+            ),
         ),
         migrations.CreateModel(
-            name='MergeRecord',
+            name="MergeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('contact', 'contact'), ('company', 'company')], max_length=10)),
-                ('survivor_id', models.BigIntegerField()),
-                ('merged_id', models.BigIntegerField()),
-                ('overwritten', models.JSONField(default=dict)),
-                ('moved', models.JSONField(default=list)),
-                ('merged_at', models.DateTimeField(auto_now_add=True)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
-                ('merged_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("contact", "contact"), ("company", "company")], max_length=10
+                    ),
+                ),
+                ("survivor_id", models.BigIntegerField()),
+                ("merged_id", models.BigIntegerField()),
+                ("overwritten", models.JSONField(default=dict)),
+                ("moved", models.JSONField(default=list)),
+                ("merged_at", models.DateTimeField(auto_now_add=True)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-merged_at'],
+                "ordering": ["-merged_at"],
             },
         ),
         migrations.CreateModel(
-            name='Phone',
+            name="Phone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('number', models.CharField(help_text='Stored in E.164.', max_length=20, verbose_name='number')),
-                ('kind', models.CharField(choices=[('mobile', 'Mobile'), ('work', 'Work'), ('home', 'Home'), ('fax', 'Fax'), ('other', 'Other')], default='mobile', max_length=10, verbose_name='kind')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='contacts.company')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="Stored in E.164.", max_length=20, verbose_name="number"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile"),
+                            ("work", "Work"),
+                            ("home", "Home"),
+                            ("fax", "Fax"),
+                            ("other", "Other"),
+                        ],
+                        default="mobile",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="contacts.company",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone',
-                'verbose_name_plural': 'phones',
-                'abstract': False,
+                "verbose_name": "phone",
+                "verbose_name_plural": "phones",
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='contacts', to='contacts.tag', verbose_name='tags'),
+            model_name="contact",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="contacts", to="contacts.tag", verbose_name="tags"
+            ),
         ),
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('kind', models.CharField(choices=[('home', 'Home'), ('work', 'Work'), ('billing', 'Billing'), ('shipping', 'Shipping')], default='work', max_length=10, verbose_name='kind')),
-                ('province', models.CharField(blank=True, max_length=60, verbose_name='province')),
-                ('city', models.CharField(blank=True, max_length=60, verbose_name='city')),
-                ('line', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('postal_code', models.CharField(blank=True, max_length=10, verbose_name='postal code')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='contacts.company')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("home", "Home"),
+                            ("work", "Work"),
+                            ("billing", "Billing"),
+                            ("shipping", "Shipping"),
+                        ],
+                        default="work",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("province", models.CharField(blank=True, max_length=60, verbose_name="province")),
+                ("city", models.CharField(blank=True, max_length=60, verbose_name="city")),
+                ("line", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=10, verbose_name="postal code"),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="contacts.company",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'address',
-                'verbose_name_plural': 'addresses',
-                'abstract': False,
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('company__isnull', True), ('contact__isnull', False)), models.Q(('company__isnull', False), ('contact__isnull', True)), _connector='OR'), name='address_one_owner')],
+                "verbose_name": "address",
+                "verbose_name_plural": "addresses",
+                "abstract": False,
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("company__isnull", True), ("contact__isnull", False)),
+                            models.Q(("company__isnull", False), ("contact__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="address_one_owner",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Email',
+            name="Email",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('address', models.EmailField(max_length=254, verbose_name='email')),
-                ('kind', models.CharField(blank=True, default='work', max_length=10, verbose_name='kind')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='contacts.company')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                ("address", models.EmailField(max_length=254, verbose_name="email")),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True, default="work", max_length=10, verbose_name="kind"
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="contacts.company",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'email',
-                'verbose_name_plural': 'emails',
-                'abstract': False,
-                'indexes': [models.Index(fields=['address'], name='email_address')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('company__isnull', True), ('contact__isnull', False)), models.Q(('company__isnull', False), ('contact__isnull', True)), _connector='OR'), name='email_one_owner')],
+                "verbose_name": "email",
+                "verbose_name_plural": "emails",
+                "abstract": False,
+                "indexes": [models.Index(fields=["address"], name="email_address")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("company__isnull", True), ("contact__isnull", False)),
+                            models.Q(("company__isnull", False), ("contact__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="email_one_owner",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('contact', 'company'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "company"), name="membership_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='mergerecord',
-            index=models.Index(fields=['kind', 'survivor_id'], name='merge_survivor'),
+            model_name="mergerecord",
+            index=models.Index(fields=["kind", "survivor_id"], name="merge_survivor"),
         ),
         migrations.AddIndex(
-            model_name='phone',
-            index=models.Index(fields=['number'], name='phone_number'),
+            model_name="phone",
+            index=models.Index(fields=["number"], name="phone_number"),
         ),
         migrations.AddConstraint(
-            model_name='phone',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('company__isnull', True), ('contact__isnull', False)), models.Q(('company__isnull', False), ('contact__isnull', True)), _connector='OR'), name='phone_one_owner'),
+            model_name="phone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("company__isnull", True), ("contact__isnull", False)),
+                    models.Q(("company__isnull", False), ("contact__isnull", True)),
+                    _connector="OR",
+                ),
+                name="phone_one_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['-created_at', '-id'], name='contact_recent'),
+            model_name="contact",
+            index=models.Index(fields=["-created_at", "-id"], name="contact_recent"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='contact_name'),
+            model_name="contact",
+            index=models.Index(fields=["last_name", "first_name", "id"], name="contact_name"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['owner', 'lifecycle_stage', '-id'], name='contact_owner_stage'),
+            model_name="contact",
+            index=models.Index(
+                fields=["owner", "lifecycle_stage", "-id"], name="contact_owner_stage"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['lifecycle_stage', '-id'], name='contact_stage'),
+            model_name="contact",
+            index=models.Index(fields=["lifecycle_stage", "-id"], name="contact_stage"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['team', '-id'], name='contact_team'),
+            model_name="contact",
+            index=models.Index(fields=["team", "-id"], name="contact_team"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['province', '-id'], name='contact_province'),
+            model_name="contact",
+            index=models.Index(fields=["province", "-id"], name="contact_province"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['source', '-id'], name='contact_source'),
+            model_name="contact",
+            index=models.Index(fields=["source", "-id"], name="contact_source"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['-last_contacted_at', '-id'], name='contact_last_contacted'),
+            model_name="contact",
+            index=models.Index(fields=["-last_contacted_at", "-id"], name="contact_last_contacted"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('national_id', ''), _negated=True), fields=['national_id'], name='contact_national_id'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("national_id", ""), _negated=True),
+                fields=["national_id"],
+                name="contact_national_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['-created_at', '-id'], name='company_recent'),
+            model_name="company",
+            index=models.Index(fields=["-created_at", "-id"], name="company_recent"),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['name', 'id'], name='company_name'),
+            model_name="company",
+            index=models.Index(fields=["name", "id"], name="company_name"),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['owner', 'lifecycle_stage', '-id'], name='company_owner_stage'),
+            model_name="company",
+            index=models.Index(
+                fields=["owner", "lifecycle_stage", "-id"], name="company_owner_stage"
+            ),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['team', '-id'], name='company_team'),
+            model_name="company",
+            index=models.Index(fields=["team", "-id"], name="company_team"),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(condition=models.Q(('national_id', ''), _negated=True), fields=['national_id'], name='company_national_id'),
+            model_name="company",
+            index=models.Index(
+                condition=models.Q(("national_id", ""), _negated=True),
+                fields=["national_id"],
+                name="company_national_id",
+            ),
         ),
     ]

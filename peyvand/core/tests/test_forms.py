@@ -30,10 +30,15 @@ class TestPhoneNumberField:
     def test_invalid_number_has_code_invalid_phone(self):
         assert error_codes(PhoneNumberField(), "12345") == ["invalid_phone"]
 
-    def test_message_is_translated(self):
-        with translation.override("en"), pytest.raises(forms.ValidationError) as error:
-            PhoneNumberField().clean("12345")
-        assert error.value.messages == ["Enter a valid phone number."]
+    @pytest.mark.parametrize(
+        ("language", "message"),
+        [("en", "Enter a valid phone number."), ("fa", "شمارهٔ تلفن معتبر نیست.")],
+    )
+    def test_message_is_translated(self, language, message):
+        with translation.override(language):
+            with pytest.raises(forms.ValidationError) as error:
+                PhoneNumberField().clean("12345")
+            assert error.value.messages == [message]
 
     def test_message_can_be_overridden(self):
         field = PhoneNumberField(error_messages={"invalid_phone": "Nope"})
@@ -78,10 +83,15 @@ class TestIdentifierFields:
     def test_empty_allowed_when_not_required(self, field_class):
         assert field_class(required=False).clean("") == ""
 
-    def test_messages_are_translated(self):
-        with translation.override("en"), pytest.raises(forms.ValidationError) as error:
-            NationalIdField().clean("1234567890")
-        assert error.value.messages == ["Enter a valid 10-digit national ID."]
+    @pytest.mark.parametrize(
+        ("language", "message"),
+        [("en", "Enter a valid 10-digit national ID."), ("fa", "کد ملی ۱۰ رقمی معتبر وارد کنید.")],
+    )
+    def test_messages_are_translated(self, language, message):
+        with translation.override(language):
+            with pytest.raises(forms.ValidationError) as error:
+                NationalIdField().clean("1234567890")
+            assert error.value.messages == [message]
 
     def test_widget_is_numeric_and_left_to_right(self):
         attrs = NationalIdField().widget.attrs

@@ -109,8 +109,8 @@ class TestSearchKey:
     def test_arabic_letters_are_folded_like_storage(self):
         assert search_key("علي كريمي") == "علی کریمی"
 
-    def test_alef_with_hamza_folds_to_alef_but_madda_is_kept(self):
-        assert search_key("أحمد إمام آرش") == "احمد امام آرش"
+    def test_alef_with_hamza_or_madda_folds_to_alef(self):
+        assert search_key("أحمد إمام آرش") == "احمد امام ارش"
 
     def test_heh_variants_fold_to_heh(self):
         assert search_key("خانۀ خانه\u0654 مدرسة") == "خانه مدرسه"
@@ -159,6 +159,22 @@ class TestSearchQueryTokens:
         key = search_key(f"می{ZWNJ}خواهم").split()
         assert set(search_query_tokens("می خواهم")) <= set(key)
         assert set(search_query_tokens("میخواهم")) <= set(key)
+
+    @pytest.mark.parametrize("stored", ["می خواهم", "میخواهم", f"می{ZWNJ}خواهم"])
+    @pytest.mark.parametrize("typed", ["می خواهم", "میخواهم", f"می{ZWNJ}خواهم"])
+    def test_detached_prefix_is_found_however_it_is_spelled(self, stored, typed):
+        assert set(search_query_tokens(typed)) <= set(search_key(stored).split())
+
+    @pytest.mark.parametrize("stored", ["کتاب ها", "کتابها", f"کتاب{ZWNJ}ها"])
+    def test_detached_plural_suffix_is_found_however_it_is_spelled(self, stored):
+        assert set(search_query_tokens("کتاب ها")) <= set(search_key(stored).split())
+        assert set(search_query_tokens("کتابها")) <= set(search_key(stored).split())
+
+    @pytest.mark.parametrize(
+        ("stored", "typed"), [("آرش", "ارش"), ("ارش", "آرش"), ("پائیز", "پاییز"), ("مؤمن", "مومن")]
+    )
+    def test_hamza_and_madda_spellings_find_each_other(self, stored, typed):
+        assert set(search_query_tokens(typed)) <= set(search_key(stored).split())
 
     def test_duplicates_are_dropped(self):
         assert search_query_tokens("ali ALI علی علي") == ["ali", "علی"]

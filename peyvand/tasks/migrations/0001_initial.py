@@ -6,43 +6,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contacts', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("accounts", "0001_initial"),
+        ("contacts", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due')),
-                ('remind_at', models.DateTimeField(blank=True, null=True, verbose_name='remind at')),
-                ('reminded_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High')], default='normal', max_length=10, verbose_name='priority')),
-                ('related_id', models.BigIntegerField(blank=True, null=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='contacts.company', verbose_name='company')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='contacts.contact', verbose_name='contact')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('related_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due")),
+                (
+                    "remind_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="remind at"),
+                ),
+                ("reminded_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("low", "Low"), ("normal", "Normal"), ("high", "High")],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("related_id", models.BigIntegerField(blank=True, null=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="contacts.company",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="contacts.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "related_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task',
-                'verbose_name_plural': 'tasks',
-                'ordering': ['due_at', 'id'],
-                'indexes': [models.Index(fields=['assignee', 'done_at', 'due_at'], name='task_assignee_due'), models.Index(fields=['contact', 'done_at', 'due_at'], name='task_contact'), models.Index(fields=['company', 'done_at', 'due_at'], name='task_company'), models.Index(fields=['related_type', 'related_id'], name='task_related'), models.Index(condition=models.Q(('done_at__isnull', True), ('reminded_at__isnull', True)), fields=['remind_at'], name='task_reminder_due')],
+                "verbose_name": "task",
+                "verbose_name_plural": "tasks",
+                "ordering": ["due_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["assignee", "done_at", "due_at"], name="task_assignee_due"
+                    ),
+                    models.Index(fields=["contact", "done_at", "due_at"], name="task_contact"),
+                    models.Index(fields=["company", "done_at", "due_at"], name="task_company"),
+                    models.Index(fields=["related_type", "related_id"], name="task_related"),
+                    models.Index(
+                        condition=models.Q(
+                            ("done_at__isnull", True), ("reminded_at__isnull", True)
+                        ),
+                        fields=["remind_at"],
+                        name="task_reminder_due",
+                    ),
+                ],
             },
         ),
     ]

@@ -2,48 +2,122 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import peyvand.timeline.models
 from django.conf import settings
 from django.db import migrations, models
 
+import peyvand.timeline.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contacts", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TimelineEntry',
+            name="TimelineEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='subject')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('direction', models.CharField(blank=True, choices=[('inbound', 'Inbound'), ('outbound', 'Outbound')], max_length=10, verbose_name='direction')),
-                ('duration_seconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (seconds)')),
-                ('outcome', models.CharField(blank=True, max_length=30, verbose_name='outcome')),
-                ('recording', models.FileField(blank=True, upload_to=peyvand.timeline.models.recording_path, verbose_name='recording')),
-                ('recording_name', models.CharField(blank=True, max_length=200)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('source_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timeline_entries', to='contacts.company')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timeline_entries', to='contacts.contact')),
-                ('source_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40, verbose_name="kind")),
+                (
+                    "occurred_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                (
+                    "direction",
+                    models.CharField(
+                        blank=True,
+                        choices=[("inbound", "Inbound"), ("outbound", "Outbound")],
+                        max_length=10,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "duration_seconds",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="duration (seconds)"
+                    ),
+                ),
+                ("outcome", models.CharField(blank=True, max_length=30, verbose_name="outcome")),
+                (
+                    "recording",
+                    models.FileField(
+                        blank=True,
+                        upload_to=peyvand.timeline.models.recording_path,
+                        verbose_name="recording",
+                    ),
+                ),
+                ("recording_name", models.CharField(blank=True, max_length=200)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("source_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline_entries",
+                        to="contacts.company",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline_entries",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'timeline entry',
-                'verbose_name_plural': 'timeline entries',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['contact', '-occurred_at', '-id'], name='timeline_contact'), models.Index(fields=['company', '-occurred_at', '-id'], name='timeline_company'), models.Index(fields=['source_type', 'source_id'], name='timeline_source'), models.Index(fields=['-occurred_at', '-id'], name='timeline_recent')],
+                "verbose_name": "timeline entry",
+                "verbose_name_plural": "timeline entries",
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["contact", "-occurred_at", "-id"], name="timeline_contact"
+                    ),
+                    models.Index(
+                        fields=["company", "-occurred_at", "-id"], name="timeline_company"
+                    ),
+                    models.Index(fields=["source_type", "source_id"], name="timeline_source"),
+                    models.Index(fields=["-occurred_at", "-id"], name="timeline_recent"),
+                ],
             },
         ),
     ]

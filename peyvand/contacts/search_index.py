@@ -1,0 +1,73 @@
+"""How contacts and companies appear in, and are found by, the global search."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from peyvand.search.services import SearchDocument
+
+from .models import Company, Contact
+
+
+def contact_document(contact: Contact) -> SearchDocument:
+    """Reads phones, emails, tags and memberships__company: prefetch them for many contacts."""
+    memberships = sorted(contact.memberships.all(), key=lambda m: (not m.is_primary, m.pk))
+    company_names = [m.company.name for m in memberships]
+    subtitle = " · ".join(
+        part
+        for part in (company_names[0] if company_names else "", contact.job_title, contact.city)
+        if part
+    )
+    return SearchDocument(
+        title=contact.full_name,
+        subtitle=subtitle,
+        url=contact.get_absolute_url(),
+        texts=[
+            contact.first_name,
+            contact.last_name,
+            contact.first_name_latin,
+            contact.last_name_latin,
+            contact.job_title,
+            contact.city,
+            *company_names,
+            *(tag.name for tag in contact.tags.all()),
+        ],
+        phones=[p.number for p in contact.phones.all()],
+        emails=[e.address for e in contact.emails.all()],
+        identifiers=[contact.national_id] if contact.national_id else [],
+        owner_id=contact.owner_id,
+        team_id=contact.team_id,
+    )
+
+
+def company_document(company: Company) -> SearchDocument:
+    """Reads phones, emails and tags: prefetch them for many companies."""
+    return SearchDocument(
+        title=company.name,
+        subtitle=" · ".join(p for p in (company.industry, company.city) if p),
+        url=company.get_absolute_url(),
+        texts=[
+            company.name,
+            company.name_latin,
+            company.industry,
+            company.city,
+            *(tag.name for tag in company.tags.all()),
+        ],
+        phones=[p.number for p in company.phones.all()],
+        emails=[e.address for e in company.emails.all()],
+        identifiers=[v for v in (company.national_id, company.economic_code) if v],
+        owner_id=company.owner_id,
+        team_id=company.team_id,
+    )
+
+
+CONTACT_PREFETCH = ("phones", "emails", "tags", "memberships__company")
+COMPANY_PREFETCH = ("phones", "emails", "tags")
+
+
+def contacts_to_index() -> QuerySet:
+    return Contact.objects.alive().prefetch_related(*CONTACT_PREFETCH).order_by("pk")
+
+
+def companies_to_index() -> QuerySet:
+    return Company.objects.alive().prefetch_related(*COMPANY_PREFETCH).order_by("pk")

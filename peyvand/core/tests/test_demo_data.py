@@ -1,0 +1,141 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from peyvand.accounts.models import Team, User
+from peyvand.contacts.models import Company, Contact, Membership, Phone
+from peyvand.core import demo
+from peyvand.core.national_ids import is_valid_company_national_id, is_valid_national_id
+from peyvand.core.persian import normalize_text
+from peyvand.core.phones import normalize_phone
+from peyvand.tasks.models import Task
+from peyvand.timeline.models import TimelineEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def load(*args: str) -> str:
+    out = StringIO()
+    call_command("load_demo_data", "--contacts", "40", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_loads_a_scaled_data_set():
+    load()
+
+    assert Contact.objects.count() == 40
+    assert Company.objects.count() == 8
+    assert TimelineEntry.objects.count() == 200
+    assert Task.objects.count() == 26
+    assert User.objects.filter(username__in=[u.username for u in demo.USERS]).count() == 9
+    assert Membership.objects.exists()
+
+
+def test_teams_form_a_hierarchy_with_managers():
+    load()
+
+    tehran = Team.objects.get(name="فروش تهران")
+    assert tehran.parent.name == "فروش"
+    assert tehran.parent.parent.name == "مدیریت"
+    assert tehran.manager.username == "amir"
+    assert tehran.members.filter(username="narges").exists()
+
+
+def test_values_are_stored_normalised():
+    load()
+
+    for contact in Contact.objects.all():
+        assert contact.first_name == normalize_text(contact.first_name)
+        assert contact.last_name == normalize_text(contact.last_name)
+        assert contact.primary_phone.startswith("+989")
+        assert normalize_phone(contact.primary_phone) == contact.primary_phone
+        assert contact.province and contact.city
+        # The list columns mirror the primary address, as contacts' services keep them.
+        assert contact.addresses.filter(
+            is_primary=True, province=contact.province, city=contact.city
+        ).exists()
+        assert Phone.objects.filter(
+            contact=contact, number=contact.primary_phone, is_primary=True
+        ).exists()
+        if contact.primary_email:
+            assert contact.emails.filter(address=contact.primary_email, is_primary=True).exists()
+    # Arabic yeh and kaf never reach the database.
+    assert not Contact.objects.filter(last_name__contains="\u064a").exists()
+    assert not Contact.objects.filter(last_name__contains="\u0643").exists()
+
+
+def test_identifiers_are_valid_and_unique():
+    load()
+
+    ids = list(Contact.objects.exclude(national_id="").values_list("national_id", flat=True))
+    assert ids and all(is_valid_national_id(code) for code in ids)
+    assert len(ids) == len(set(ids))
+    company_ids = list(Company.objects.values_list("national_id", flat=True))
+    assert all(is_valid_company_national_id(code) for code in company_ids)
+    phones = list(Phone.objects.values_list("number", flat=True))
+    assert len(phones) == len(set(phones))
+
+
+def test_timeline_and_tasks_look_like_real_work():
+    load()
+    now = timezone.now()
+
+    calls = TimelineEntry.objects.filter(kind="call")
+    assert calls.exclude(outcome="").exists()
+    assert calls.filter(duration_seconds__gt=0).exists()
+    assert not TimelineEntry.objects.filter(occurred_at__gt=now).exists()
+    assert TimelineEntry.objects.filter(occurred_at__lt=now - timezone.timedelta(days=60)).exists()
+    assert Contact.objects.filter(last_contacted_at__isnull=False).exists()
+
+    assert Task.objects.overdue(now).exists()
+    assert Task.objects.filter(done_at__isnull=False).exists()
+    today = timezone.localdate(now)
+    assert Task.objects.open().filter(due_at__date__gte=today).exists()
+
+
+def test_demo_users_sign_in_with_the_documented_password():
+    load()
+
+    user = User.objects.get(username="sara")
+    assert user.check_password(demo.DEMO_PASSWORD)
+    assert user.role.name == "Manager"
+
+
+def test_second_run_does_nothing():
+    load()
+    counts = (Contact.objects.count(), TimelineEntry.objects.count(), Task.objects.count())
+
+    output = load()
+
+    assert "already loaded" in output
+    assert (Contact.objects.count(), TimelineEntry.objects.count(), Task.objects.count()) == counts
+
+
+def test_flush_reloads_the_same_deterministic_data():
+    load()
+    first = list(Contact.objects.order_by("id").values_list("last_name", "primary_phone"))
+
+    load("--flush")
+
+    assert list(Contact.objects.order_by("id").values_list("last_name", "primary_phone")) == first
+    assert Contact.objects.count() == 40
+
+
+def test_contacts_and_companies_are_searchable():
+    from peyvand.search.models import SearchEntry
+
+    load()
+
+    assert SearchEntry.objects.filter(kind="contact").count() == 40
+    assert SearchEntry.objects.filter(kind="company").count() == 8
+
+
+def test_an_existing_administrator_gets_a_share_of_the_tasks(admin_user):
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
+
+    load()
+
+    assert Task.objects.filter(assignee=admin_user).exists()
