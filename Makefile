@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 BIN := $(CURDIR)/$(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The demo login printed by `make run`; keep in sync with peyvand/core/demo.py and README.md.
+# The demo login printed by `make run`; keep in sync with peyvand/demo/foundation.py and README.md.
 DEMO_USERNAME := admin
 DEMO_PASSWORD := peyvand-demo-1403
 # Apps that ship their own Persian catalogue (peyvand/<app>/locale).

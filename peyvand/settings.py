@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "peyvand.tasks",
     "peyvand.leads",
     "peyvand.dashboard",
+    # Last: its demo data builds on every app above.
+    "peyvand.demo",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +277,8 @@ PORTAL_CODE_RATE_PER_IP = env_int("PORTAL_CODE_RATE_PER_IP", 20)  # an hour
 PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12)
 # Customers also see their company's tickets (not only their own).
 PORTAL_SHOW_COMPANY_TICKETS = env_bool("PORTAL_SHOW_COMPANY_TICKETS", False)
+# The site's public address (https://crm.example.com): links to the portal in e-mails.
+PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,10 @@
 """A realistic Persian demo data set for trying Peyvand out (`manage.py load_demo_data`).
 
-This module sits at the top of the dependency stack: it is the one place in core allowed to
-import every app's models, because demo data spans them all. Nothing else may import it.
+The demo app sits at the top of the dependency stack. This module writes the foundation (teams,
+users, contacts, companies, timeline, tasks); every other app adds its own part in a
+`<app>/demo_data.py` module with `load(context: DemoContext) -> dict[str, int]` (what it created,
+for the summary) and `flush() -> None`, run in INSTALLED_APPS order after the foundation, so a
+module's demo data can build on the modules below it.
 
 The data is deterministic (one seeded random generator) and written with bulk_create, with
 every value already in its stored form (normalised text, E.164 phones, valid national IDs)."""
@@ -11,8 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -388,6 +394,38 @@ class DemoResult:
     companies: int = 0
     timeline_entries: int = 0
     tasks: int = 0
+    # What each app's demo_data module created, e.g. {"deals": 120, "tickets": 80}.
+    modules: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DemoContext:
+    """What an app's demo_data.load() builds on: the foundation's records and the seeded random
+    generator (use it, never `random` itself, so the data set stays deterministic)."""
+
+    rng: random.Random
+    now: dt.datetime
+    users: dict[str, User]
+    teams: dict[str, Team]
+    owners: list[User]
+    contacts: list[Contact]
+    companies: list[Company]
+    # Fresh fake values in the foundation's style, for records that are not contacts yet.
+    person_name: Callable[[], tuple[str, str]]  # (first, last) in Persian
+    mobile: Callable[[], str]  # an unused Iranian mobile number, E.164
+    place: Callable[[], tuple[str, str]]  # (province, city)
+
+
+def app_demo_modules() -> list[ModuleType]:
+    """Each installed app's `demo_data` module, in INSTALLED_APPS (dependency) order."""
+    modules = []
+    for config in apps.get_app_configs():
+        try:
+            modules.append(importlib.import_module(f"{config.name}.demo_data"))
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.demo_data":
+                raise
+    return modules
 
 
 def is_loaded() -> bool:
@@ -399,6 +437,8 @@ def flush() -> None:
     from peyvand.search.models import SearchEntry
 
     with transaction.atomic():
+        for module in reversed(app_demo_modules()):
+            module.flush()
         Task.objects.all().delete()
         TimelineEntry.objects.all().delete()
         Membership.objects.all().delete()
@@ -419,7 +459,22 @@ def load(contacts: int = DEFAULT_CONTACTS, *, force: bool = False) -> DemoResult
     # One transaction, search index included: a failed load leaves nothing behind, so the next
     # run (whose marker check would otherwise skip it) tries again.
     with transaction.atomic():
-        result = _Loader(random.Random(SEED), contacts).run()
+        loader = _Loader(random.Random(SEED), contacts)
+        result = loader.run()
+        context = DemoContext(
+            rng=loader.rng,
+            now=loader.now,
+            users=loader.users,
+            teams=loader.teams,
+            owners=loader.owners,
+            contacts=loader.contacts,
+            companies=loader.companies,
+            person_name=loader.person_name,
+            mobile=loader.mobile,
+            place=lambda: loader.pick_place()[:2],
+        )
+        for module in app_demo_modules():
+            result.modules.update(module.load(context))
         rebuild_search_index()
     return result
 
@@ -452,6 +507,10 @@ class _Loader:
         self.used_emails: set[str] = set()
 
     # --- helpers ------------------------------------------------------------------------------
+    def person_name(self) -> tuple[str, str]:
+        names = self.rng.choice([MALE_FIRST_NAMES, FEMALE_FIRST_NAMES])
+        return self.rng.choice(names)[0], self.rng.choice(LAST_NAMES)[0]
+
     def pick_place(self) -> tuple[str, str, str]:
         province, city, area, _ = self.rng.choices(PLACES, weights=[p[3] for p in PLACES])[0]
         return province, city, area

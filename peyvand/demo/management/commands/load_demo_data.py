@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from peyvand.core import demo
+from peyvand.demo import foundation as demo
 
 
 class Command(BaseCommand):
@@ -41,7 +41,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded demo data: {result.users} users, {result.contacts} contacts, "
                 f"{result.companies} companies, {result.timeline_entries} timeline entries, "
-                f"{result.tasks} tasks. "
+                f"{result.tasks} tasks"
+                + "".join(f", {count} {name}" for name, count in result.modules.items())
+                + ". "
                 f"Demo users sign in with the password {demo.DEMO_PASSWORD!r}."
             )
         )
