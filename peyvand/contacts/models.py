@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from peyvand.accounts import permissions
 from peyvand.accounts.models import Team
+from peyvand.core.persian import is_persian_language
 
 
 class LifecycleStage(models.TextChoices):
@@ -312,7 +313,8 @@ class Address(ContactPoint):
         verbose_name_plural = _("addresses")
 
     def __str__(self) -> str:
-        return ", ".join(p for p in (self.province, self.city, self.line) if p)
+        parts = list(dict.fromkeys(p for p in (self.province, self.city, self.line) if p))
+        return ("، " if is_persian_language() else ", ").join(parts)
 
 
 class Membership(models.Model):

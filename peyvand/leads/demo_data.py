@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+
+from peyvand.timeline.models import TimelineEntry
 
 from .inputs import LeadInput
 from .models import AssignmentRule, Channel, Lead, LeadStatus, LostReason, RoutingStrategy
@@ -81,7 +84,7 @@ def load(context) -> dict[str, int]:
             message=rng.choice(["", "لطفاً با من تماس بگیرید.", "قیمت و شرایط خرید را بفرستید."]),
             consent=rng.random() < 0.7,
         )
-        result = capture_lead(channel=channel, data=data, source={"form": "demo"})
+        result = capture_lead(channel=channel, data=data, source=_source(channel, rng))
         lead = result.lead
         if lead is None or not result.created:
             continue
@@ -91,7 +94,44 @@ def load(context) -> dict[str, int]:
         Lead.objects.filter(pk=lead.pk).update(created_at=born)
         lead.refresh_from_db()
         _advance(lead, context, born)
+        _backdate(lead, born, rng)
     return {"leads": created}
+
+
+def _source(channel: str, rng) -> dict[str, str]:
+    if channel == Channel.WEBSITE:
+        return {
+            "form": rng.choice(["درخواست مشاوره", "دریافت دموی رایگان"]),
+            "utm_source": "google",
+        }
+    if channel == Channel.EVENT:
+        return {"event": "نمایشگاه الکامپ"}
+    if channel == Channel.INSTAGRAM:
+        return {"utm_source": "instagram", "utm_campaign": "پاییز"}
+    return {}
+
+
+def _backdate(lead: Lead, born: dt.datetime, rng) -> None:
+    """The services stamp everything "now"; move the lead's story to when it happened."""
+    now = timezone.now()
+    lead.refresh_from_db()
+    entries = list(
+        TimelineEntry.objects.filter(
+            source_type=ContentType.objects.get_for_model(Lead), source_id=lead.pk
+        ).order_by("occurred_at", "id")
+    )
+    when = born
+    for entry in entries:
+        entry.occurred_at = min(when, now)
+        when += dt.timedelta(hours=rng.randrange(2, 30))
+    TimelineEntry.objects.bulk_update(entries, ["occurred_at"])
+    stamps = {
+        name: min(getattr(lead, name), when, now)
+        for name in ("first_contacted_at", "qualified_at", "converted_at")
+        if getattr(lead, name)
+    }
+    if stamps:
+        Lead.objects.filter(pk=lead.pk).update(**stamps)
 
 
 def _advance(lead: Lead, context, born: dt.datetime) -> None:
