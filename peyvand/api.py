@@ -102,9 +102,15 @@ def on_http_error(request, exc: HttpError):
 
 def _mount_routers() -> None:
     from peyvand.accounts.api import router as accounts_router
+    from peyvand.commerce.api import router as commerce_router
+    from peyvand.commissions.api import router as commissions_router
     from peyvand.contacts.api import router as contacts_router
+    from peyvand.knowledge.api import router as knowledge_router
     from peyvand.leads.api import router as leads_router
+    from peyvand.portal.api import router as portal_router
+    from peyvand.sales.api import router as sales_router
     from peyvand.search.api import router as search_router
+    from peyvand.service.api import router as service_router
     from peyvand.tasks.api import router as tasks_router
     from peyvand.timeline.api import router as timeline_router
 
@@ -114,6 +120,12 @@ def _mount_routers() -> None:
     api.add_router("/tasks", tasks_router)
     api.add_router("/leads", leads_router)
     api.add_router("/search", search_router)
+    api.add_router("/commerce", commerce_router)
+    api.add_router("/sales", sales_router)
+    api.add_router("/commissions", commissions_router)
+    api.add_router("/service", service_router)
+    api.add_router("/knowledge", knowledge_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount_routers()

@@ -63,6 +63,12 @@ INSTALLED_APPS = [
     "peyvand.contacts",
     "peyvand.tasks",
     "peyvand.leads",
+    "peyvand.commerce",
+    "peyvand.sales",
+    "peyvand.commissions",
+    "peyvand.knowledge",
+    "peyvand.service",
+    "peyvand.portal",
     "peyvand.dashboard",
     # Last: its demo data builds on every app above.
     "peyvand.demo",
@@ -275,10 +281,19 @@ PORTAL_CODE_MAX_ATTEMPTS = env_int("PORTAL_CODE_MAX_ATTEMPTS", 5)
 PORTAL_CODE_RATE_PER_IDENTIFIER = env_int("PORTAL_CODE_RATE_PER_IDENTIFIER", 5)  # an hour
 PORTAL_CODE_RATE_PER_IP = env_int("PORTAL_CODE_RATE_PER_IP", 20)  # an hour
 PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12)
+# Rate limits per visitor IP read X-Forwarded-For only behind a proxy that sets it itself.
+PORTAL_TRUST_X_FORWARDED_FOR = env_bool(
+    "PORTAL_TRUST_X_FORWARDED_FOR", LEADS_TRUST_X_FORWARDED_FOR
+)
 # Customers also see their company's tickets (not only their own).
 PORTAL_SHOW_COMPANY_TICKETS = env_bool("PORTAL_SHOW_COMPANY_TICKETS", False)
 # The site's public address (https://crm.example.com): links to the portal in e-mails.
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "")
+
+# --- Service levels (docs/service-sla.md): satisfaction surveys on resolution ------------------
+SERVICE_CSAT_CHANNELS = env_str("SERVICE_CSAT_CHANNELS", "email,sms")  # "email", "sms" or both
+SERVICE_CSAT_TTL_DAYS = env_int("SERVICE_CSAT_TTL_DAYS", 30)
+SERVICE_CSAT_RATE_PER_IP = env_int("SERVICE_CSAT_RATE_PER_IP", 30)  # survey page hits / 10 min
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,12 @@ urlpatterns = [
     path("timeline/", include("peyvand.timeline.urls")),
     path("tasks/", include("peyvand.tasks.urls")),
     path("leads/", include("peyvand.leads.urls")),
+    path("commerce/", include("peyvand.commerce.urls")),
+    path("sales/", include("peyvand.sales.urls")),
+    path("commissions/", include("peyvand.commissions.urls")),
+    path("service/", include("peyvand.service.urls")),
+    path("knowledge/", include("peyvand.knowledge.urls")),
+    path("portal/", include("peyvand.portal.urls")),
     path("search/", include("peyvand.search.urls")),
     path("api/v1/", api.urls),
 ]

@@ -40,6 +40,7 @@ class MeOut(Schema):
     full_name: str
     email: str
     language: str
+    time_zone: str
     is_superuser: bool
     role: RoleOut | None
     team: TeamRef | None
@@ -48,6 +49,7 @@ class MeOut(Schema):
 
 class MeIn(Schema):
     language: Literal["fa", "en"] | None = None
+    time_zone: str | None = Field(None, max_length=64, description='IANA name; "" = the default')
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
 
@@ -112,6 +114,7 @@ def _me(user: User) -> dict:
         "full_name": user.get_full_name(),
         "email": user.email,
         "language": user.language,
+        "time_zone": user.time_zone or settings.TIME_ZONE,
         "is_superuser": user.is_superuser,
         "role": _role(user.role),
         "team": _team(user.team),
@@ -139,6 +142,7 @@ def patch_me(request, payload: MeIn):
         last_name=text("last_name"),
         email=user.email,
         language=data.get("language") or user.language,
+        time_zone=data.get("time_zone"),
     )
     return _me(user)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -10,18 +11,27 @@ from django.utils.translation import gettext_lazy as _
 from peyvand.core.forms import PersianEmailField, PersianTextField
 
 from . import permissions
-from .models import ApiToken, Role, Team, User
+from .models import ApiToken, Role, Team, User, time_zone_names
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language"]
+        fields = ["first_name", "last_name", "email", "language", "time_zone"]
         field_classes = {
             "first_name": PersianTextField,
             "last_name": PersianTextField,
             "email": PersianEmailField,
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        default = _("Office time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=_("time zone"),
+            required=False,
+            choices=[("", default), *((name, name) for name in time_zone_names())],
+        )
 
 
 class ApiTokenForm(forms.Form):

@@ -1,5 +1,7 @@
+import zoneinfo
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
 
@@ -22,7 +24,13 @@ class UserLanguageMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        zone = user.time_zone if user is not None and user.is_authenticated else ""
+        if zone:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
-        translation.deactivate()
         return response

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -131,6 +132,15 @@ class Role(models.Model):
         self.permissions[module] = sorted(current)
 
 
+def time_zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a time zone from the list, e.g. Asia/Tehran."))
+
+
 class User(AbstractUser):
     class Language(models.TextChoices):
         PERSIAN = "fa", "فارسی"
@@ -159,6 +169,11 @@ class User(AbstractUser):
         _("department"), max_length=20, choices=Department.choices, blank=True
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Empty: the installation's TIME_ZONE. Dates and times on pages and in SLA warnings are shown
+    # in this zone; what is stored is always UTC.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
     # Routing (leads, tickets) skips people who are away.
     is_available = models.BooleanField(_("available for assignments"), default=True)
 

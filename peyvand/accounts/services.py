@@ -3,11 +3,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import permissions
-from .models import ApiToken, ModuleSharing, Notification, Role, Team, User, hash_token
+from .models import (
+    ApiToken,
+    ModuleSharing,
+    Notification,
+    Role,
+    Team,
+    User,
+    hash_token,
+    validate_time_zone,
+)
 from .roles import DEFAULT_ROLES
 
 # last_used_at is informational; writing it on every request would make each API read a write.
@@ -72,12 +82,25 @@ def set_language(user: User, language: str) -> None:
 
 
 def update_profile(
-    user: User, *, first_name: str, last_name: str, email: str, language: str
+    user: User,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    language: str,
+    time_zone: str | None = None,
 ) -> User:
+    """`time_zone` None keeps the current one; "" means the installation's default."""
     user.first_name, user.last_name, user.email = first_name, last_name, email
     if language in dict(User.Language.choices):
         user.language = language
-    user.save(update_fields=["first_name", "last_name", "email", "language"])
+    if time_zone is not None:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error.messages}) from error
+        user.time_zone = time_zone
+    user.save(update_fields=["first_name", "last_name", "email", "language", "time_zone"])
     return user
 
 

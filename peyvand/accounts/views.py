@@ -113,6 +113,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     last_name=data["last_name"],
                     email=data["email"],
                     language=data["language"],
+                    time_zone=data["time_zone"],
                 )
                 messages.success(request, _("Your profile was saved."))
                 return redirect("accounts:profile")

@@ -193,6 +193,29 @@ def parse_message(raw: bytes) -> ParsedEmail:
     )
 
 
+# Where a reply's quoted history starts: "On <date>, <name> wrote:" (Gmail, Apple Mail, and
+# Gmail's Persian "در تاریخ ... نوشت:"), Outlook's separator and header block, or our own marker.
+# The marker line is "##- <any text> -##" (translated text between the two ends).
+REPLY_ABOVE_MARKER = "##-"
+_QUOTE_START = re.compile(
+    r"^(?:On .{0,300}wrote:|در تاریخ .{0,300}نوشت:|-+ ?Original Message ?-+|_{10,}|"
+    r"From: [^\n]+\n(?:Sent|Date): [^\n]+|" + re.escape(REPLY_ABOVE_MARKER) + r".*-##)\s*$",
+    re.MULTILINE,
+)
+
+
+def strip_quoted_reply(text: str) -> str:
+    """The new part of a reply: the text above the quoted earlier message (and without trailing
+    "> " lines). The whole text when nothing is left, so a message is never lost."""
+    match = _QUOTE_START.search(text or "")
+    head = text[: match.start()] if match else text
+    lines = head.rstrip().splitlines()
+    while lines and (lines[-1].startswith(">") or not lines[-1].strip()):
+        lines.pop()
+    new = "\n".join(lines).strip()
+    return new or (text or "").strip()
+
+
 def read_raw_message(path: str | None = None) -> bytes:
     """One message from a file or standard input, at most MAX_MESSAGE_BYTES + 1 bytes (the
     caller rejects the oversized)."""

@@ -115,7 +115,7 @@ def test_only_a_superuser_may_change_a_superuser(admin_client):
 
 
 def test_role_matrix_is_saved(admin_client):
-    role = Role.objects.create(name="Intern", permissions={"deals": ["view"]})
+    role = Role.objects.create(name="Intern", permissions={"retired_module": ["view"]})
     response = admin_client.get(reverse("accounts:settings_role_edit", args=[role.pk]))
     html = response.content.decode()
     for module in p.modules():
@@ -133,8 +133,12 @@ def test_role_matrix_is_saved(admin_client):
     )
     assert response.status_code == 302
     role.refresh_from_db()
-    # Grants of a module that is not registered now ("deals") are kept for when it returns.
-    assert role.permissions == {"contacts": ["add", "view"], "tasks": ["view"], "deals": ["view"]}
+    # Grants of a module that is not registered now ("retired_module") are kept for when it returns.
+    assert role.permissions == {
+        "contacts": ["add", "view"],
+        "tasks": ["view"],
+        "retired_module": ["view"],
+    }
     intern = UserFactory(role=role)
     assert p.has_perm(intern, p.CONTACTS, p.ADD) and not p.has_perm(intern, p.CONTACTS, p.DELETE)
 

@@ -10,12 +10,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from peyvand.contacts import services as contacts
+from peyvand.core.tests.imap_server import ImapServer, Mailbox
 from peyvand.leads import history
 from peyvand.leads.mailgateway import ImapSettings, fetch_mailbox, process_message
 from peyvand.leads.models import Channel, Lead
 from peyvand.timeline.models import TimelineEntry
-
-from .imap_server import ImapServer, Mailbox
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommerceConfig(AppConfig):
+    name = "peyvand.commerce"
+    label = "commerce"
+    verbose_name = _("Products and orders")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from peyvand.accounts.permissions import register_module
+
+        from . import models, registrations
+
+        register_module(models.PRODUCTS, _("Products and price lists"), shareable=False)
+        register_module(models.ORDERS, _("Orders"))
+        registrations.register()
+
+        auditlog.register(models.Product, exclude_fields=["updated_at"])
+        auditlog.register(models.PriceList, exclude_fields=["updated_at"])
+        auditlog.register(models.Order, exclude_fields=["updated_at", "metadata"])
+        auditlog.register(models.CommerceSettings, exclude_fields=["updated_at"])
