@@ -19,6 +19,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, require_perm
+from peyvand.commerce.api import OrderDetailOut, _order_detail_out
+from peyvand.commerce.models import ORDERS
 from peyvand.core.pagination import InvalidCursor
 
 from . import selectors, services
@@ -499,6 +501,20 @@ def reopen(request, deal_id: int, stage_id: int | None = None):
     stage = _stage(stage_id) if stage_id else None
     services.reopen_deal(_deal(request.user, deal_id), user=request.user, stage=stage)
     return _detail(request.user, deal_id)
+
+
+@deals_router.post(
+    "/{int:deal_id}/order",
+    response={200: OrderDetailOut, 201: OrderDetailOut},
+    summary="Create the order of a won deal",
+)
+def create_order(request, deal_id: int):
+    """From the deal's product lines (or one line of its title and amount). Idempotent: 201
+    when the order is created, 200 with the existing one (also an accepted quote's order).
+    A deal that is not won answers 422. Needs orders.add."""
+    require_perm(request.user, ORDERS, ADD)
+    order, created = services.order_from_deal(_deal(request.user, deal_id), user=request.user)
+    return Status(201 if created else 200, _order_detail_out(order))
 
 
 @deals_router.get(

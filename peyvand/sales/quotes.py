@@ -40,7 +40,7 @@ from peyvand.contacts.models import Company, Contact
 from peyvand.core.dates import InvalidDate, parse_date
 from peyvand.core.persian import normalize_text, to_latin_digits
 
-from .models import Deal, Quote, QuoteLine, QuoteStatus
+from .models import Deal, DealStatus, Quote, QuoteLine, QuoteStatus
 
 MAX_LINES = 200
 TITLE_MAX = 200
@@ -680,7 +680,8 @@ def expire_overdue_quotes(today: dt.date | None = None) -> int:
 
 
 def accept_quote(quote: Quote, *, user) -> Quote:
-    """The customer accepted: the quote is accepted and its order is created, once.
+    """The customer accepted: the quote is accepted, its order is created, once, and its deal,
+    if still open, is won.
 
     Accepting an accepted quote again returns it unchanged with the same order."""
     if quote.status == QuoteStatus.SENT and quote.is_past_validity():
@@ -701,8 +702,21 @@ def accept_quote(quote: Quote, *, user) -> Quote:
         current.accepted_at = timezone.now()
         current.save(update_fields=["status", "accepted_at", "order", "updated_at"])
         _record(current, "quote_accepted", user)
+        _win_deal(current, user)
         _touch_deal(current)
     return current
+
+
+def _win_deal(quote: Quote, user) -> None:
+    """An accepted quote wins its open deal (same transaction: if the deal cannot be won, e.g.
+    a required field of the won stage is empty, nothing is accepted)."""
+    if not quote.deal_id:
+        return
+    from . import services
+
+    deal = Deal.objects.filter(pk=quote.deal_id, status=DealStatus.OPEN).first()
+    if deal is not None:
+        services.mark_won(deal, user=user)
 
 
 def _order_for(quote: Quote, user) -> Order:

@@ -19,10 +19,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from peyvand.commerce.models import Order, OrderSource
 from peyvand.core.dates import jalali_month_bounds
 from peyvand.core.pagination import KeysetPage, paginate_keyset
 
 from .models import Deal, DealStatus, Pipeline, Stage, StageChange, StageKind
+from .quotes import accepted_quote_order
 
 # Cards rendered per column at first; the rest load on demand ("show more").
 COLUMN_LIMIT = 50
@@ -336,3 +338,12 @@ def board_summary(pipeline: Pipeline, user, filters: DealFilters | None = None) 
         }
         for column in result.columns
     ]
+
+
+def deal_order(deal: Deal | int) -> Order | None:
+    """The order a deal ended in: its accepted quote's, else the one created from the won deal
+    (source "deal", external id = the deal's id); None if it has none yet."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    return accepted_quote_order(deal_id) or (
+        Order.objects.filter(source=OrderSource.DEAL, external_id=str(deal_id)).first()
+    )

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from peyvand.accounts import permissions
 from peyvand.accounts.models import Team, User
+from peyvand.commerce import services as commerce
+from peyvand.commerce.models import ORDERS, Order, OrderSource, OrderStatus
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.dates import InvalidDate, parse_date
 from peyvand.core.money import format_money
@@ -38,7 +40,7 @@ from .models import (
     StageChange,
     StageKind,
 )
-from .selectors import default_pipeline
+from .selectors import deal_order, default_pipeline
 
 # Room between two cards' positions: a card dropped between them takes the midpoint, so a
 # column is renumbered only after ~16 drops into the same gap.
@@ -456,9 +458,9 @@ def create_deal(*, user: User | None, data: DealInput) -> Deal:
     lines = _apply(deal, data, errors, creating=True)
     if "team" not in given and deal.owner is not None:
         deal.team_id = deal.owner.team_id
-    _raise(errors)
     if lines:
-        deal.amount = deal.amount or sum((line_total(li) for li in lines), Decimal(0))
+        deal.amount = deal.amount or lines_amount(lines, deal.currency, errors)
+    _raise(errors)
     with transaction.atomic():
         now = timezone.now()
         deal.stage_entered_at = deal.last_activity_at = deal.created_at = now
@@ -477,9 +479,34 @@ def create_deal(*, user: User | None, data: DealInput) -> Deal:
     return deal
 
 
-def line_total(line: LineInput) -> Decimal:
-    gross = line.quantity * line.unit_price
-    return (gross - gross * line.discount_percent / 100).quantize(Decimal("0.01"))
+def lines_amount(lines: list[LineInput], currency: str, errors: dict) -> Decimal:
+    """The lines' total by commerce's arithmetic (the one orders and invoices use), so a deal
+    and the order made from it add up the same. Problems go to errors["lines"]."""
+    from peyvand.commerce.services import compute_totals
+
+    try:
+        return compute_totals(
+            (
+                {
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount": line.quantity * line.unit_price * line.discount_percent / 100,
+                }
+                for line in lines
+            ),
+            currency=currency,
+        ).total
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            parts = key.split(".")
+            number = int(parts[1]) + 1 if len(parts) == 3 and parts[1].isdigit() else None
+            for message in messages:
+                errors.setdefault("lines", []).append(
+                    _("Line %(n)s: %(error)s") % {"n": number, "error": message}
+                    if number
+                    else message
+                )
+        return Decimal(0)
 
 
 def _money_data(deal: Deal) -> dict:
@@ -499,11 +526,11 @@ def update_deal(deal: Deal, *, user: User | None, data: DealInput) -> Deal:
         if "stage" in given or "pipeline" in given:
             errors["stage"] = [_("Move the deal on the board to change its stage.")]
         lines = _apply(deal, data, errors, creating=False)
+        if lines and "amount" not in given:
+            deal.amount = lines_amount(lines, deal.currency, errors)
         _raise(errors)
         if lines is not None:
             _save_lines(deal, lines)
-            if "amount" not in given and lines:
-                deal.amount = sum((line_total(li) for li in lines), Decimal(0))
         if deal.is_open:
             check_stage_rules(deal, deal.stage)
         deal.full_clean(exclude=_RELATIONS)
@@ -1038,3 +1065,76 @@ def save_lost_reason(
 
 def money_text(deal: Deal, language: str | None = None) -> str:
     return format_money(deal.amount, deal.currency, language)
+
+
+# --- Orders from won deals ----------------------------------------------------------------
+
+
+def create_order_from_deal(deal: Deal, *, user: User | None) -> Order:
+    """The order of a won deal, created once: see order_from_deal."""
+    return order_from_deal(deal, user=user)[0]
+
+
+def order_from_deal(deal: Deal, *, user: User | None) -> tuple[Order, bool]:
+    """Create the (confirmed) order of a won deal from its product lines, or with no lines one
+    line of the deal's title and amount; customer, owner, team and currency are the deal's.
+    Returns (order, created). Idempotent: the deal's existing order, or the order its accepted
+    quote made, is returned instead of a second one. Needs orders.add."""
+    permissions.require_perm(user, ORDERS, permissions.ADD)
+    with transaction.atomic():
+        # Locked so two clicks at once make one order: the second waits and finds it.
+        deal = _locked(deal)
+        if deal.status != DealStatus.WON:
+            raise ValidationError(
+                {"status": [_("Only a won deal can become an order; mark the deal as won first.")]}
+            )
+        existing = deal_order(deal)
+        if existing is not None:
+            return existing, False
+        lines = list(deal.lines.select_related("product").order_by("order", "id"))
+        if not lines and deal.amount <= 0:
+            message = _("Enter the deal's amount or add products before creating its order.")
+            raise ValidationError({"amount": [message]})
+        order, created = commerce.import_order(
+            user=user,
+            data=_order_data(deal, lines),
+            source=OrderSource.DEAL,
+            external_id=str(deal.pk),
+        )
+        touch_deal(deal)
+    return order, created
+
+
+def _order_data(deal: Deal, lines: list[DealProduct]) -> dict[str, Any]:
+    if lines:
+        order_lines = [_order_line(line, deal.currency) for line in lines]
+    else:
+        order_lines = [
+            {"description": deal.title[:300], "quantity": Decimal(1), "unit_price": deal.amount}
+        ]
+    owner = deal.owner if deal.owner_id and deal.owner.is_active else None
+    return {
+        "contact": deal.contact_id,
+        "company": deal.company_id,
+        "owner": owner,
+        "team": deal.team_id,
+        "currency": deal.currency,
+        "status": OrderStatus.CONFIRMED,
+        "metadata": {"deal_id": deal.pk, "deal_title": deal.title},
+        # Tax is left to the catalogue (the product's rate, else the default rate): deal
+        # amounts are before tax.
+        "lines": order_lines,
+    }
+
+
+def _order_line(line: DealProduct, currency: str) -> dict[str, Any]:
+    # Deal discounts are percentages; order discounts are amounts, rounded like the order.
+    subtotal = commerce.round_money(line.quantity * line.unit_price, currency)
+    discount = commerce.round_money(subtotal * line.discount_percent / 100, currency)
+    return {
+        "product": line.product_id,
+        "description": line.name,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount": discount,
+    }

@@ -37,7 +37,9 @@ urlpatterns = [
     path("quotes/<int:pk>/reject/", quote_views.quote_reject, name="quote_reject"),
     path("quotes/<int:pk>/revise/", quote_views.quote_revise, name="quote_revise"),
     path("deals/<int:deal_pk>/quotes/", quote_views.deal_quotes, name="deal_quotes"),
+    path("deals/<int:pk>/order/", views.deal_order, name="deal_order"),
     path("forecast/", forecast_views.forecast_page, name="forecast"),
     path("targets/", forecast_views.targets_page, name="targets"),
     path("targets/<int:pk>/delete/", forecast_views.target_delete, name="target_delete"),
+    path("deals/line-row/", views.deal_line_row, name="deal_line_row"),
 ]

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 
 from peyvand.accounts.models import Team, User
 from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm
+from peyvand.commerce.models import ORDERS
 from peyvand.core.money import format_money
 from peyvand.core.pagination import InvalidCursor
 
-from . import selectors, services
+from . import quote_views, selectors, services
 from .forms import DealForm, LostForm, LostReasonForm, NoteForm, PipelineForm, StageFormSet
 from .models import (
     DEALS,
@@ -285,6 +286,119 @@ def _deal_input(data: dict) -> DealInput:
     return DealInput(**values)
 
 
+# Deal line rows use commerce's row parser (field names line-<n>-<field>); "description" is the
+# line's name and "discount" its discount in percent.
+EMPTY_LINE_ROWS = 2
+
+
+def _line_products(deal: Deal | None = None) -> list:
+    from django.db.models import Q
+
+    from peyvand.commerce.models import Product
+
+    condition = Q(is_active=True)
+    if deal is not None:
+        condition |= Q(deal_lines__deal=deal)
+    return list(
+        Product.objects.filter(condition)
+        .distinct()
+        .only("id", "sku", "name", "unit_price", "currency")
+        .order_by("name", "id")
+    )
+
+
+def _empty_line_rows(start: int, count: int) -> list[dict]:
+    return [
+        {
+            "index": str(start + i),
+            "product": "",
+            "description": "",
+            "quantity": "",
+            "unit_price": "",
+            "discount": "",
+        }
+        for i in range(count)
+    ]
+
+
+def _deal_line_rows(deal: Deal) -> list[dict]:
+    from peyvand.commerce.services import plain_amount
+
+    return [
+        {
+            "index": str(i),
+            "product": str(line.product_id or ""),
+            "description": line.name,
+            "quantity": plain_amount(line.quantity),
+            "unit_price": plain_amount(line.unit_price),
+            "discount": plain_amount(line.discount_percent),
+        }
+        for i, line in enumerate(deal.lines.order_by("order", "id"))
+    ]
+
+
+def _posted_lines(request: HttpRequest, products: list) -> tuple[list[dict], list[dict], list]:
+    """(service line dicts, rows to redisplay, errors) from the posted line rows."""
+    from peyvand.commerce.forms import lines_from_post
+
+    lines, _numbers, rows = lines_from_post(request.POST)
+    allowed = {str(p.pk) for p in products}
+    errors = []
+    cleaned = []
+    for number, line in enumerate(lines, start=1):
+        product = line.get("product", "")
+        if product and product not in allowed:
+            errors.append(_("Line %(n)s: choose a product from the list.") % {"n": number})
+        cleaned.append(
+            {
+                "product": product or None,
+                "name": line.get("description", ""),
+                "quantity": line.get("quantity", "1"),
+                "unit_price": line.get("unit_price") or None,
+                "discount_percent": line.get("discount", "0"),
+            }
+        )
+    return cleaned, rows or _empty_line_rows(0, EMPTY_LINE_ROWS), errors
+
+
+def _save_deal_page(
+    request: HttpRequest, deal: Deal | None, form, rows: list, save
+) -> HttpResponse:
+    """Shared POST/GET handling of the deal create and edit pages (details + product lines)."""
+    products = _line_products(deal)
+    line_errors: list = []
+    if request.method == "POST":
+        lines, rows, line_errors = _posted_lines(request, products)
+        if form.is_valid() and not line_errors:
+            data = dict(form.cleaned_data)
+            data["lines"] = lines
+            if data.get("amount") is None and lines:
+                data.pop("amount", None)  # the lines' total
+            try:
+                deal = save(data)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
+                    line_errors = exc.message_dict["lines"]
+                    exc = ValidationError(
+                        {k: v for k, v in exc.message_dict.items() if k != "lines"}
+                    )
+                if exc.messages:
+                    _service_errors(form, exc)
+            else:
+                return redirect(deal)
+    return render(
+        request,
+        "sales/deal_form.html",
+        {
+            "form": form,
+            "deal": deal,
+            "rows": rows,
+            "products": products,
+            "line_errors": line_errors,
+        },
+    )
+
+
 @_requires(DEALS, ADD)
 def deal_create(request: HttpRequest) -> HttpResponse:
     initial = {"currency": "IRR"}
@@ -292,27 +406,27 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         if request.GET.get(name, "").isdigit():
             initial[name] = int(request.GET[name])
     form = DealForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+
+    def save(data: dict) -> Deal:
+        data = {k: v for k, v in data.items() if v not in (None, "")}
         data.setdefault("owner", request.user)
-        try:
-            deal = services.create_deal(user=request.user, data=_deal_input(data))
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The deal was created."))
-            return redirect(deal)
-    return render(request, "sales/deal_form.html", {"form": form, "deal": None})
+        deal = services.create_deal(user=request.user, data=_deal_input(data))
+        messages.success(request, _("The deal was created."))
+        return deal
+
+    return _save_deal_page(request, None, form, _empty_line_rows(0, EMPTY_LINE_ROWS), save)
 
 
 @_requires(DEALS, CHANGE)
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
+    rows = _deal_line_rows(deal)
     initial = {
         "title": deal.title,
         "contact": deal.contact_id,
         "company": deal.company_id,
-        "amount": deal.amount,
+        # With lines, an empty amount means "the lines' total", so changed lines update it.
+        "amount": None if rows else deal.amount,
         "currency": deal.currency,
         "expected_close": deal.expected_close,
         "owner": deal.owner_id,
@@ -320,16 +434,27 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "source_campaign": deal.source_campaign,
     }
     form = DealForm(request.POST or None, user=request.user, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.update_deal(deal, user=request.user, data=_deal_input(data))
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The deal was saved."))
-            return redirect(deal)
-    return render(request, "sales/deal_form.html", {"form": form, "deal": deal})
+
+    def save(data: dict) -> Deal:
+        services.update_deal(deal, user=request.user, data=_deal_input(data))
+        messages.success(request, _("The deal was saved."))
+        return deal
+
+    return _save_deal_page(request, deal, form, rows or _empty_line_rows(0, EMPTY_LINE_ROWS), save)
+
+
+@_requires(DEALS, VIEW)
+def deal_line_row(request: HttpRequest) -> HttpResponse:
+    """htmx: one more empty product line row for the deal form (create or edit)."""
+    if not (has_perm(request.user, DEALS, ADD) or has_perm(request.user, DEALS, CHANGE)):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    raw = request.GET.get("index", "")
+    index = min(int(raw), 999) if raw.isdigit() and len(raw) < 5 else 0
+    return render(
+        request,
+        "sales/_line_row.html",
+        {"row": _empty_line_rows(index, 1)[0], "products": _line_products()},
+    )
 
 
 @_requires(DEALS, VIEW)
@@ -356,6 +481,10 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "note_form": NoteForm(),
             "can_change": has_perm(request.user, DEALS, CHANGE),
             "can_delete": has_perm(request.user, DEALS, DELETE),
+            "deal_order": selectors.deal_order(deal),
+            "can_add_order": has_perm(request.user, ORDERS, ADD),
+            "can_view_orders": has_perm(request.user, ORDERS, VIEW),
+            **quote_views.deal_quotes_context(request.user, deal),
         },
     )
 
@@ -406,6 +535,25 @@ def deal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The deal is open again."))
 
     return _closing(request, pk, reopen)
+
+
+@require_POST
+@_requires(ORDERS, ADD)
+def deal_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """The won deal's "Create order" button; shows the order when the user may see orders."""
+    deal = _deal(request, pk)
+    try:
+        order, created = services.order_from_deal(deal, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(deal)
+    if created:
+        messages.success(request, _("The order was created."))
+    else:
+        messages.info(request, _("This deal already has an order."))
+    if has_perm(request.user, ORDERS, VIEW):
+        return redirect(order)
+    return redirect(deal)
 
 
 @require_POST

@@ -6,10 +6,11 @@ import pytest
 from django.db.models.signals import pre_save
 
 from peyvand.accounts.models import Role
+from peyvand.commerce.roles import COMMERCE_GRANTS
 from peyvand.leads.roles import LEAD_GRANTS
 from peyvand.sales.roles import DEAL_GRANTS
 
-_GRANTS = [LEAD_GRANTS, DEAL_GRANTS]
+_GRANTS = [LEAD_GRANTS, DEAL_GRANTS, COMMERCE_GRANTS]
 
 
 def _add_grants(sender, instance, **kwargs):
