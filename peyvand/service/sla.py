@@ -11,6 +11,9 @@ warning and one breach per ticket and metric."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -245,9 +248,25 @@ def check_ticket_sla_job(ticket_id: int) -> list[str]:
     return check_ticket_sla(ticket_id)
 
 
+_scheduling_paused: ContextVar[bool] = ContextVar("sla_scheduling_paused", default=False)
+
+
+@contextmanager
+def scheduling_paused() -> Iterator[None]:
+    """For replays of history (demo data, imports): clock changes queue no deferred checks;
+    the caller schedules once per running clock afterwards."""
+    token = _scheduling_paused.set(True)
+    try:
+        yield
+    finally:
+        _scheduling_paused.reset(token)
+
+
 def schedule_checks(sla: TicketSla) -> None:
     """Defer checks to the next warning and due times, after the transaction commits. Backends
     that cannot defer rely on the sweep command alone."""
+    if _scheduling_paused.get():
+        return
     if sla.state != SlaState.RUNNING or not check_ticket_sla_job.get_backend().supports_defer:
         return
     ticket_id = sla.ticket_id

@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from peyvand.accounts.models import Team, User
@@ -142,22 +143,92 @@ def test_an_existing_administrator_gets_a_share_of_the_tasks(admin_user):
     assert Task.objects.filter(assignee=admin_user).exists()
 
 
-def test_each_module_adds_its_own_demo_records():
-    from peyvand.leads.models import Lead, LeadStatus
+def test_each_module_adds_its_own_demo_records(django_capture_on_commit_callbacks):
+    from django.core import mail
 
-    output = load()
+    from peyvand.knowledge.models import Article, CannedResponse
+    from peyvand.leads.models import Lead, LeadStatus
+    from peyvand.service.models import (
+        CsatSurvey,
+        SlaBreach,
+        Ticket,
+        TicketMessage,
+        TicketResource,
+        TicketStatus,
+    )
+
+    # Run what the load leaves for after its commit: the demo's history sends no CSAT survey
+    # and no reply e-mail to the demo customers.
+    with django_capture_on_commit_callbacks(execute=True):
+        output = load()
 
     statuses = set(Lead.objects.values_list("status", flat=True))
     assert {LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.CONVERTED} <= statuses
     assert Lead.objects.filter(owner__isnull=False).exists()
     assert " leads" in output
 
+    from collections import Counter
+
+    from peyvand.commerce.models import Order, OrderStatus
+    from peyvand.sales.models import Deal, DealStatus, ForecastSnapshot, SalesTarget
+
+    orders = Order.objects.filter(source="manual")
+    assert orders.count() >= 20 and " orders" in output
+    per_customer = Counter(orders.values_list("contact_id", flat=True))
+    assert max(per_customer.values()) >= 3  # repeat customers for RFM
+    assert orders.filter(status__in=[OrderStatus.PAID, OrderStatus.FULFILLED]).count() > (
+        orders.count() // 2
+    )
+    assert orders.filter(profit__gt=0).exists()
+    assert orders.filter(ordered_at__lt=timezone.now() - timezone.timedelta(days=300)).exists()
+    assert not orders.filter(paid_at__gt=timezone.now()).exists()
+
+    deals = Deal.objects.filter(status=DealStatus.OPEN)
+    assert deals.values("stage").distinct().count() >= 3
+    assert Deal.objects.filter(status=DealStatus.WON, won_at__isnull=False).exists()
+    assert Deal.objects.filter(status=DealStatus.LOST, lost_reason__isnull=False).exists()
+    assert Deal.objects.filter(stage_changes__seconds_in_previous__gt=86400).exists()
+    assert SalesTarget.objects.filter(user__username="amir").count() == 4
+    assert SalesTarget.objects.filter(team__name="فروش").exists()
+    assert ForecastSnapshot.objects.exists() and " deals" in output
+
+    assert Article.objects.filter(status="published").exists()
+    assert CannedResponse.objects.exists()
+    assert " tickets" in output and " knowledge articles" in output
+    assert len(set(Ticket.objects.values_list("channel", flat=True))) >= 5
+    ticket_statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert {TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED} <= ticket_statuses
+    resolved = Ticket.objects.filter(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
+    answered = resolved.filter(csat_surveys__answered_at__isnull=False).distinct()
+    assert answered.count() > resolved.count() / 2
+    assert not CsatSurvey.objects.filter(answered_at__isnull=True).exists()
+    assert mail.outbox == []
+    assert TicketResource.objects.filter(article__isnull=False).exists()
+    assert Ticket.objects.filter(merged_into__isnull=False).exists()
+    assert Ticket.objects.filter(tier__level__gte=2).exists()
+    assert SlaBreach.objects.exists()
+    assert set(TicketMessage.objects.values_list("kind", flat=True)) == {
+        "reply",
+        "note",
+        "customer",
+    }
+    # Backdated: months of history, nothing in the future, every step after the opening.
+    now = timezone.now()
+    assert Ticket.objects.filter(created_at__lt=now - timezone.timedelta(days=90)).exists()
+    assert not Ticket.objects.filter(created_at__gt=now).exists()
+    assert not TicketMessage.objects.filter(created_at__lt=F("ticket__created_at")).exists()
+    assert not resolved.filter(resolved_at__lt=F("first_responded_at")).exists()
+    assert not TimelineEntry.objects.filter(occurred_at__gt=now).exists()
+
 
 def test_flush_removes_what_the_modules_added():
     from peyvand.leads.models import Lead
+    from peyvand.service.models import Ticket
 
     load()
     first_load = sorted(Lead.objects.values_list("phone", "status"))
+    first_tickets = sorted(Ticket.objects.values_list("subject", "channel", "priority"))
     load("--flush")
 
     assert sorted(Lead.objects.values_list("phone", "status")) == first_load
+    assert sorted(Ticket.objects.values_list("subject", "channel", "priority")) == first_tickets

@@ -542,3 +542,21 @@ def test_agents_cannot_change_sla_settings(desk, client):
         == 403
     )
     assert SlaPolicy.objects.filter(pk=desk["policy"].pk).exists()
+
+
+def test_replays_of_history_queue_no_deferred_checks(
+    desk, settings, time_machine, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    time_machine.move_to(at(19, 12), tick=False)
+    default_task_backend.clear()
+
+    with django_capture_on_commit_callbacks(execute=True), sla.scheduling_paused():
+        open_ticket(desk)
+    assert default_task_backend.results == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        open_ticket(desk)
+    assert default_task_backend.results
