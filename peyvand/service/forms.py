@@ -111,6 +111,7 @@ class MessageForm(forms.Form):
             ("customer", _("Customer message (typed for them)")),
         ],
         initial="reply",
+        widget=forms.RadioSelect,
     )
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
     status = forms.ChoiceField(

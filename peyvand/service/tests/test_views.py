@@ -219,3 +219,12 @@ def test_list_pages_page_on_with_a_cursor(client):
     cursor = first.context["page"].next_cursor
     second = client.get(reverse("service:tickets"), {"cursor": cursor}).content.decode()
     assert tickets[0].reference in second and tickets[-1].reference not in second
+
+
+def test_the_reply_box_offers_reply_note_and_customer_message_as_radio_buttons(client):
+    me = agent("me", team=TeamFactory())
+    ticket = TicketFactory(assignee=me, team=me.team, status="open")
+    client.force_login(me)
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert html.count('type="radio" name="kind"') == 3
+    assert "<option" not in html.split('name="kind"')[0].rsplit("<fieldset", 1)[-1]
