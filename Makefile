@@ -25,23 +25,27 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run test test-browser lint format messages compilemessages install chromium \
-	gettext pango migrate demo clean
+	gettext pango migrate demo clean bench bench-peers
 
 help:
 	@echo "make run           start Peyvand with demo data on http://$(HOST):$(PORT)/"
 	@echo "make test          lint + the whole test suite, browser tests included"
 	@echo "make test-browser  only the real-browser tests (e2e/)"
+	@echo "make run-prod      production layout here: gunicorn + RQ worker + scheduler, PostgreSQL, Redis"
+	@echo "make test-rq       the background-task tests against Redis (TASKS_BACKEND=rq)"
 	@echo "make lint          ruff check"
 	@echo "make format        ruff format + import sorting"
 	@echo "make messages      update and compile the Persian translations"
 	@echo "make clean         remove caches, test results and the local database"
+	@echo "make bench         benchmark on SQLite and PostgreSQL (BENCH_SIZE=$(BENCH_SIZE))"
+	@echo "make bench-peers   the same size side by side with two peer CRMs"
 
 # --- Installation (stamp files keep repeated runs fast) ------------------------------------
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install -e ".[dev,redis]"
+	$(PY) -m pip install -e ".[dev,redis,s3]"
 	touch $@
 
 node_modules/.installed: package-lock.json package.json
@@ -113,6 +117,64 @@ run: demo
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# --- Production layout on this machine (docs/scaling.md) ----------------------------------------
+# PostgreSQL (pooled connections), Redis (cache, sessions, task queue), gunicorn with several
+# workers, an RQ worker and the scheduler of periodic commands; the same processes as Procfile.
+.PHONY: run-prod test-rq redis
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/peyvand_prod
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+PROD_PORT ?= 8000
+# gunicorn's rule of thumb, 2 x cores + 1, capped: each worker holds a pool and ~100 MB.
+WEB_CONCURRENCY ?= $(shell n=$$(( 2 * $$(nproc) + 1 )); echo $$(( n > 9 ? 9 : n )))
+
+# Starts Redis from Debian's redis-server when nothing answers on 127.0.0.1:6379.
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+		command -v redis-server >/dev/null || $(APT_INSTALL) redis-server \
+			|| { $(APT_UPDATE) && $(APT_INSTALL) redis-server; }; \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no; \
+		for _ in $$(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; \
+			sleep 0.5; done; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping
+
+run-prod: export DEBUG = 0
+run-prod: export PYTHONUNBUFFERED = 1
+run-prod: export DATABASE_URL = $(PROD_DATABASE_URL)
+run-prod: export DB_POOL = 1
+run-prod: export REDIS_URL = $(PROD_REDIS_URL)
+run-prod: export CACHE_BACKEND = redis
+run-prod: export TASKS_BACKEND = rq
+run-prod: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
+run-prod: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+# Plain HTTP on this machine; behind the TLS proxy of a real deployment leave it at 1.
+run-prod: export SECURE_SSL_REDIRECT ?= 0
+run-prod: install compilemessages redis
+	@mkdir -p var
+	@# A stable secret key for this machine's production run, made once, never committed.
+	@[ -s var/prod-secret-key ] || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" \
+		> var/prod-secret-key
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/prod-secret-key)}"; \
+	$(PY) manage.py ensure_database; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py collectstatic --noinput --verbosity 0; \
+	echo "web: $$WEB_CONCURRENCY gunicorn workers on http://$(HOST):$(PROD_PORT)/ ($$DATABASE_URL)"; \
+	pids=""; \
+	stop() { trap - EXIT INT TERM; [ -z "$$pids" ] || kill -TERM $$pids 2>/dev/null || true; \
+		wait $$pids 2>/dev/null || true; echo "run-prod: stopped"; }; \
+	trap stop EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(PY) manage.py rqworker default --job-class django_tasks_rq.Job --with-scheduler & \
+	pids="$$pids $$!"; \
+	$(PY) manage.py run_scheduler & pids="$$pids $$!"; \
+	$(BIN)/gunicorn peyvand.wsgi --config peyvand/gunicorn.conf.py \
+		--bind $(HOST):$(PROD_PORT) & pids="$$pids $$!"; \
+	wait -n $$pids; echo "run-prod: a process exited; stopping the others"
+
+# The background-task tests once more, tasks going through Redis and a real RQ worker.
+test-rq: export TASKS_BACKEND = rq
+test-rq: export REDIS_URL ?= redis://127.0.0.1:6379/15
+test-rq: install compilemessages redis
+	$(BIN)/pytest -p no:cacheprovider peyvand/core/tests/test_rq_backend.py peyvand/tasks
+
 # --- Checks ---------------------------------------------------------------------------------
 lint: install
 	$(BIN)/ruff check .
@@ -130,6 +192,16 @@ test: install chromium compilemessages
 
 test-browser: install chromium compilemessages
 	$(BIN)/pytest -p no:cacheprovider -m browser e2e
+
+# --- Benchmarks (docs/performance.md) ------------------------------------------------------
+# Quick size by default; the full size is `make bench BENCH_SIZE=1000000`.
+BENCH_SIZE ?= 100000
+
+bench: install
+	$(PY) bench/run.py --size $(BENCH_SIZE)
+
+bench-peers: install
+	$(PY) bench/run.py --peers --size $(BENCH_SIZE)
 
 clean:
 	rm -rf test-results .pytest_cache .ruff_cache var

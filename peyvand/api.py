@@ -105,6 +105,8 @@ def _mount_routers() -> None:
     from peyvand.commerce.api import router as commerce_router
     from peyvand.commissions.api import router as commissions_router
     from peyvand.contacts.api import router as contacts_router
+    from peyvand.exports.api import router as exports_router
+    from peyvand.imports.api import router as imports_router
     from peyvand.knowledge.api import router as knowledge_router
     from peyvand.leads.api import router as leads_router
     from peyvand.portal.api import router as portal_router
@@ -126,6 +128,8 @@ def _mount_routers() -> None:
     api.add_router("/service", service_router)
     api.add_router("/knowledge", knowledge_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/imports", imports_router)
+    api.add_router("/exports", exports_router)
 
 
 _mount_routers()

@@ -1,6 +1,7 @@
 """Peyvand settings: every value comes from the environment, with defaults that are safe and
 work with zero set-up (SQLite under var/, tasks in the database)."""
 
+import copy
 import os
 from pathlib import Path
 
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
     "peyvand.knowledge",
     "peyvand.service",
     "peyvand.portal",
+    "peyvand.imports",
+    "peyvand.exports",
     "peyvand.dashboard",
     # Last: its demo data builds on every app above.
     "peyvand.demo",
@@ -84,6 +87,7 @@ MIDDLEWARE = [
     "peyvand.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -113,10 +117,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# DB_POOL=1 (PostgreSQL only): each process keeps a psycopg pool instead of one persistent
+# connection per thread; Django requires CONN_MAX_AGE=0 with a pool.
+DB_POOL = env_bool("DB_POOL", False)
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    if DB_POOL and config["ENGINE"] == "django.db.backends.postgresql":
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        }
+    return config
+
+
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
-    }
+    DATABASES = {"default": _database(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -136,6 +155,19 @@ else:
             },
         }
     }
+# Reports (lead funnel, forecast, service reports, dashboard counts) read from a replica when
+# DATABASE_REPLICA_URL is set: peyvand.core.db_routers, `with reporting():` in the selectors.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# pytest sets PYTEST_VERSION for the length of a run; no server process ever has it.
+_TESTING = "PYTEST_VERSION" in os.environ
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**_database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+elif _TESTING:
+    # Tests route reports to a second alias that mirrors the test database (test_db_routers).
+    DATABASES["replica"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": "default"}}
+# Tests keep reports on "default" (their data lives in its open transaction) unless they opt in.
+REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL and not _TESTING else "default"
+DATABASE_ROUTERS = ["peyvand.core.db_routers.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ------------------------------------------------------------------------
@@ -148,6 +180,23 @@ elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Cache and sessions -------------------------------------------------------------------------
+# Rate limits and lockouts live in the cache: with several web processes it must be shared
+# (CACHE_BACKEND=redis); the per-process memory cache is only right for one process.
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHE_BACKEND = env_str("CACHE_BACKEND", "locmem")
+if CACHE_BACKEND == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_REDIS_URL", REDIS_URL),
+            "KEY_PREFIX": "peyvand",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -199,8 +248,30 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/vazirmatn", NODE_MODULES / "vazirmatn" / "fonts" / "webfonts"),
 ]
+# Uploads (recordings, attachments, imports, exports) on local disk, or with STORAGE_BACKEND=s3
+# in a private S3-compatible bucket (django-storages, the `s3` extra). Either way they are only
+# served through permission-checked views that stream storage.open(); never a public URL.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND == "s3":
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET", env_str("AWS_STORAGE_BUCKET_NAME")),
+            "endpoint_url": env_str("S3_ENDPOINT_URL", env_str("AWS_S3_ENDPOINT_URL")) or None,
+            "region_name": env_str("S3_REGION", env_str("AWS_S3_REGION_NAME")) or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX", "media"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 300),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -234,6 +305,26 @@ EMAIL_ENABLED = bool(env_str("EMAIL_HOST"))
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy: scripts only from our own static files (no inline script or event
+# handler attributes anywhere; behaviours are data attributes handled in peyvand.js), no framing.
+# Inline styles stay allowed: htmx and chart.js set them. CSP_EXTRA_SOURCES adds hosts for
+# images and media, e.g. an S3 endpoint serving recordings.
+_CSP_EXTRA = env_list("CSP_EXTRA_SOURCES", [])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_CSP_EXTRA],
+        "media-src": ["'self'", *_CSP_EXTRA],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -16,6 +16,8 @@ urlpatterns = [
     path("service/", include("peyvand.service.urls")),
     path("knowledge/", include("peyvand.knowledge.urls")),
     path("portal/", include("peyvand.portal.urls")),
+    path("imports/", include("peyvand.imports.urls")),
+    path("exports/", include("peyvand.exports.urls")),
     path("search/", include("peyvand.search.urls")),
     path("api/v1/", api.urls),
 ]

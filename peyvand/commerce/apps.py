@@ -11,12 +11,15 @@ class CommerceConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from peyvand.accounts.permissions import register_module
+        from peyvand.imports.registry import register_target
 
-        from . import models, registrations
+        from . import import_target, models, registrations
 
         register_module(models.PRODUCTS, _("Products and price lists"), shareable=False)
         register_module(models.ORDERS, _("Orders"))
         registrations.register()
+        register_target(import_target.ORDERS_TARGET)
+        register_target(import_target.ORDERS_NEW_CUSTOMERS_TARGET)
 
         auditlog.register(models.Product, exclude_fields=["updated_at"])
         auditlog.register(models.PriceList, exclude_fields=["updated_at"])

@@ -322,20 +322,25 @@ def _order(request: HttpRequest, pk: int) -> Order:
         raise Http404 from exc
 
 
+def order_filters(form: OrderFilterForm) -> selectors.OrderFilters:
+    """The list's filters from its form (also used by the order export)."""
+    if not (form.is_bound and form.is_valid()):
+        return selectors.OrderFilters()
+    data = form.cleaned_data
+    return selectors.OrderFilters(
+        status=data["status"],
+        owner=data["owner"].pk if data["owner"] else None,
+        team=data["team"].pk if data["team"] else None,
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        q=data["q"].strip(),
+    )
+
+
 @_requires(ORDERS, VIEW)
 def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
-    filters = selectors.OrderFilters()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = selectors.OrderFilters(
-            status=data["status"],
-            owner=data["owner"].pk if data["owner"] else None,
-            team=data["team"].pk if data["team"] else None,
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            q=data["q"].strip(),
-        )
+    filters = order_filters(form)
     try:
         page = selectors.order_page(
             request.user, filters, cursor=request.GET.get("cursor"), limit=PAGE_SIZE

@@ -41,3 +41,7 @@ class ContactsConfig(AppConfig):
             queryset=search_index.companies_to_index,
             document=search_index.company_document,
         )
+
+        from . import import_target
+
+        import_target.register()

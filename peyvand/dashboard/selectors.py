@@ -10,6 +10,7 @@ from peyvand.accounts import permissions
 from peyvand.accounts.models import User
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.counts import RowCount, capped_count, estimated_count
+from peyvand.core.db_routers import report_reads
 from peyvand.tasks.models import Task
 from peyvand.timeline.models import TimelineEntry
 
@@ -60,6 +61,7 @@ def my_tasks_due(user: User, now: datetime | None = None) -> list[Task]:
     )
 
 
+@report_reads
 def customer_count(user: User, model: type[Contact] | type[Company]) -> RowCount:
     """Records of `model` the user can see. When the user sees every record, a big table is
     estimated from statistics; with a restricted scope it is counted up to the exact limit."""

@@ -11,14 +11,16 @@ class LeadsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from peyvand.accounts.permissions import register_module
+        from peyvand.imports.registry import register_target
 
-        from . import models, registrations
+        from . import import_target, models, registrations
 
         register_module(models.LEADS, _("Leads"))
         register_module(
             models.LEAD_SETUP, _("Lead set-up: web forms, routing, scoring"), shareable=False
         )
         registrations.register()
+        register_target(import_target.TARGET)
 
         auditlog.register(
             models.Lead,

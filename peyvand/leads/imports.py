@@ -5,9 +5,7 @@ and the good rows are kept. Uploading the same list again does not count anyone 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
 from peyvand.core.persian import search_key
+from peyvand.imports import files
 
 from . import services
 from .inputs import LeadInput
@@ -77,18 +76,9 @@ class ImportReport:
         return self.created + self.attached + self.already_imported + len(self.errors)
 
 
-class ImportFileError(ValueError):
-    pass
-
-
-def _decode(raw: bytes) -> str:
-    # Excel saves Persian CSV as UTF-8 with a BOM, or in the Windows Arabic code page.
-    for encoding in ("utf-8-sig", "cp1256"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("The file is not readable text; save it as CSV (UTF-8)."))
+# One CSV reader in the project: encodings (UTF-8, BOM, Windows-1256) and separators are
+# detected by the import framework's file reader.
+ImportFileError = files.ImportFileError
 
 
 def map_headers(headers: list[str]) -> dict[int, str]:
@@ -108,36 +98,22 @@ def map_headers(headers: list[str]) -> dict[int, str]:
 def read_rows(raw: bytes) -> tuple[dict[int, str], list[tuple[int, list[str]]]]:
     if len(raw) > MAX_BYTES:
         raise ImportFileError(_("The file is too large (at most 2 MB)."))
-    text = _decode(raw)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t،")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        headers = next(reader)
-    except StopIteration as exc:
-        raise ImportFileError(_("The file is empty.")) from exc
-    except csv.Error as exc:
-        raise ImportFileError(_("The file is not a valid CSV file.")) from exc
-    mapping = map_headers(headers)
+    info, reader = files.read_all(raw, "attendees.csv")
+    if info.format != files.CSV:
+        raise ImportFileError(_("The file is not a valid CSV file."))
+    mapping = map_headers(info.headers)
     if not set(mapping.values()) & {"phone", "email"}:
         raise ImportFileError(
             _("No phone or email column found. Name the columns, e.g. name, phone, email.")
         )
     rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ImportFileError(
-                    _("The file has more than %(max)d rows; split it into smaller files.")
-                    % {"max": MAX_ROWS}
-                )
-            rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise ImportFileError(_("The file is not a valid CSV file.")) from exc
+    for line, row in reader:
+        if len(rows) >= MAX_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(max)d rows; split it into smaller files.")
+                % {"max": MAX_ROWS}
+            )
+        rows.append((line, row or []))
     return mapping, rows
 
 

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +31,10 @@ from .inputs import LeadDataForm, LeadInput
 from .models import LeadForm
 
 logger = logging.getLogger(__name__)
+
+# The hosted form and its answers are shown inside other websites' iframes, and a submission
+# may redirect to the website's own thank-you page.
+_embeddable = csp_replace({"frame-ancestors": ["*"], "form-action": ["'self'", "https:", "http:"]})
 
 SOURCE_FIELDS = (
     "utm_source",
@@ -261,6 +266,7 @@ def _active_form(key: str) -> LeadForm | None:
 
 
 @csrf_exempt
+@_embeddable
 def submit(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))
@@ -326,6 +332,7 @@ def _submit(request: HttpRequest, lead_form: LeadForm) -> HttpResponse:
 
 
 @xframe_options_exempt
+@_embeddable
 def hosted_form(request: HttpRequest, key: str) -> HttpResponse:
     """The form on a page of its own, for a link or an iframe."""
     lead_form = _active_form(key)

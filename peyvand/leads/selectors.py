@@ -22,6 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from peyvand.core.dates import format_month, jalali_month_bounds
+from peyvand.core.db_routers import report_reads
 from peyvand.core.persian import is_persian_language
 
 from .models import (
@@ -258,6 +259,7 @@ def month_ranges(
     return ranges
 
 
+@report_reads
 def funnel(user, *, start: dt.date, end: dt.date, language: str | None = None) -> Funnel:
     """Leads created in [start, end] that `user` may see: by channel, by month and in total,
     each with contacted / qualified / converted counts, conversion rate and the median time to

@@ -11,8 +11,9 @@ class SalesConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from peyvand.accounts.permissions import register_module
+        from peyvand.imports.registry import register_target
 
-        from . import quote_registrations, registrations
+        from . import import_target, quote_registrations, registrations
         from .models import pipelines
 
         register_module(pipelines.DEALS, _("Deals"))
@@ -23,6 +24,7 @@ class SalesConfig(AppConfig):
         )
         registrations.register()
         quote_registrations.register()
+        register_target(import_target.TARGET)
 
         auditlog.register(
             pipelines.Deal, exclude_fields=["updated_at", "last_activity_at", "position"]

@@ -37,6 +37,7 @@ from peyvand.accounts.permissions import (
     has_perm,
     sharing_scope,
 )
+from peyvand.core.db_routers import report_reads
 from peyvand.core.periods import CALENDARS, MONTH, QUARTER, Period
 
 from .models import DEALS, SALES_SETUP, Currency, Deal, DealStatus, ForecastSnapshot, SalesTarget
@@ -321,6 +322,7 @@ def _visible_team_ids(user) -> set[int] | None:
     return ids
 
 
+@report_reads
 def forecast_for(
     user, period: Period, *, currency: str = Currency.IRR, today: dt.date | None = None
 ) -> Forecast:
@@ -465,6 +467,7 @@ def _subject_filters(user, key: str) -> tuple[Q, Q]:
     return Q(team_id__in=sorted(team.descendant_ids(include_self=True))), Q(team_id=team.pk)
 
 
+@report_reads
 def accuracy(
     user,
     period: Period,

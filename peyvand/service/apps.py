@@ -11,8 +11,9 @@ class ServiceConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from peyvand.accounts.permissions import register_module
+        from peyvand.imports.registry import register_target
 
-        from . import models, registrations
+        from . import import_target, models, registrations
 
         register_module(models.TICKETS, _("Tickets"))
         register_module(
@@ -21,6 +22,7 @@ class ServiceConfig(AppConfig):
             shareable=False,
         )
         registrations.register()
+        register_target(import_target.TARGET)
         __import__("peyvand.service.sla_registrations", fromlist=["register"]).register()
         __import__("peyvand.service.mail")  # e-mails public replies (message_added receiver)
 

@@ -25,6 +25,7 @@ from django_tasks import task
 
 from peyvand.core import sms
 
+from .historic import is_historic
 from .models import CsatChannel, CsatSurvey, Ticket, TicketStatus, hash_csat_token
 
 logger = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ def latest_answer(ticket: Ticket) -> CsatSurvey | None:
 
 
 def _on_status_changed(sender, ticket: Ticket, old: str, new: str, **kwargs) -> None:
-    if ticket.merged_into_id:
+    if ticket.merged_into_id or is_historic():  # no survey for an imported past ticket
         return
     if new == TicketStatus.RESOLVED or (
         new == TicketStatus.CLOSED and old != TicketStatus.RESOLVED

@@ -46,6 +46,7 @@ from peyvand.core.mail import (
 
 from . import attachments as ticket_files
 from . import services, signals
+from .historic import is_historic
 from .models import (
     InboundMail,
     InboundMailStatus,
@@ -477,5 +478,5 @@ def send_reply_email_job(mail_message_id: int) -> str:
 
 @receiver(signals.message_added, dispatch_uid="service-mail-reply")
 def _email_public_reply(sender, ticket: Ticket, message: TicketMessage, **kwargs) -> None:
-    if message.kind == MessageKind.REPLY:
+    if message.kind == MessageKind.REPLY and not is_historic():  # no e-mail for imported replies
         queue_reply_email(message)

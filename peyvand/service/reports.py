@@ -37,6 +37,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peyvand.core.db_routers import report_reads
 from peyvand.leads.selectors import MAX_MONTHS, month_ranges
 
 from .models import CsatSurvey, Ticket, TicketChannel
@@ -182,6 +183,7 @@ def _apply_compliance(row: MonthRow, data: dict[str, int]) -> None:
     row.resolution_compliance = _rate(data["res_met"], data["res_decided"])
 
 
+@report_reads
 def service_report(
     user, *, start: dt.date, end: dt.date, language: str | None = None, now=None
 ) -> ServiceReport:

@@ -29,6 +29,7 @@ from peyvand.accounts.services import notify
 
 from .business_hours import add_business_minutes, business_seconds_between
 from .calendars import default_calendar
+from .historic import is_historic
 from .models import (
     BusinessCalendar,
     SlaBreach,
@@ -530,10 +531,14 @@ def calendar_for_display(sla: TicketSla | None) -> BusinessCalendar:
 
 
 def _on_opened(sender, ticket: Ticket, **kwargs) -> None:
+    if is_historic():  # an imported past ticket: no live clock, warnings or breaches
+        return
     start_clock(ticket)
 
 
 def _on_status_changed(sender, ticket: Ticket, old: str, new: str, **kwargs) -> None:
+    if is_historic():
+        return
     if not TicketSla.objects.filter(ticket=ticket).exists():
         start_clock(ticket)
     if new in STOPPING_STATUSES:
@@ -545,11 +550,15 @@ def _on_status_changed(sender, ticket: Ticket, old: str, new: str, **kwargs) -> 
 
 
 def _on_message_added(sender, ticket: Ticket, message, first_response: bool = False, **kwargs):
+    if is_historic():
+        return
     if first_response:
         record_first_response(ticket, at=ticket.first_responded_at or message.created_at)
 
 
 def _on_changed(sender, ticket: Ticket, changes: dict, **kwargs) -> None:
+    if is_historic():
+        return
     if {"priority", "contact", "company"} & set(changes):
         reapply_policy(ticket)
 

@@ -1,0 +1,1 @@
+"""Peyvand benchmark harness (see docs/performance.md)."""
