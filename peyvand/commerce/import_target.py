@@ -40,7 +40,6 @@ from peyvand.imports.registry import (
     JobContext,
     RowOutcome,
 )
-from peyvand.leads.import_target import referenced_by
 from peyvand.leads.inputs import _split_name
 
 from . import services
@@ -481,7 +480,7 @@ class OrderTarget(ImportTarget):
 
     # -- undo ----------------------------------------------------------------------------------
     def blockers(self, ids: Sequence[int]) -> list[str]:
-        return referenced_by(Order, ids, own=("lines",))
+        return registry.referenced_by(Order, ids, own=("lines",))
 
     def undo(self, created_ids: Sequence[int], restored: dict[int, dict[str, Any]]) -> None:
         from django.contrib.contenttypes.models import ContentType

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -21,7 +20,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from peyvand.imports import registry
 from peyvand.imports.registry import (
     CREATED,
-    ERROR,
     FILL,
     OVERWRITE,
     SKIP,
@@ -30,8 +28,8 @@ from peyvand.imports.registry import (
     CleanRow,
     ImportField,
     ImportRow,
-    ImportTarget,
     JobContext,
+    RecordByRecordTarget,
     RowOutcome,
 )
 
@@ -115,7 +113,7 @@ FIELDS = (
 )
 
 
-class LeadTarget(ImportTarget):
+class LeadTarget(RecordByRecordTarget):
     code = CODE
     label = gettext_lazy("Leads")
     module = LEADS
@@ -155,45 +153,10 @@ class LeadTarget(ImportTarget):
         return row
 
     # -- writing -------------------------------------------------------------------------------
-    def write_batch(
-        self, rows: list[ImportRow], *, job_context: JobContext, mode: str
-    ) -> list[RowOutcome]:
-        source = job_context.source
-        known = (
-            registry.find_external(CODE, source, [r.external_id for r in rows]) if source else {}
-        )
-        leads = Lead.objects.in_bulk(list(known.values()))
-        earlier = registry.duplicates_in_batch(rows, self.match_keys)
-        outcomes: list[RowOutcome] = []
-        remembered: dict[str, int] = {}
-        for row in rows:
-            if row.number in earlier:
-                outcomes.append(
-                    RowOutcome(
-                        row.number,
-                        SKIPPED,
-                        message=_("Same lead as row %(row)d.") % {"row": earlier[row.number]},
-                    )
-                )
-                continue
-            try:
-                with transaction.atomic():
-                    outcome = self._write_row(
-                        row, leads.get(known.get(row.external_id)), job_context, mode
-                    )
-            except ValidationError as exc:
-                errors = (
-                    exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-                )
-                outcome = RowOutcome(row.number, ERROR, errors=errors)
-            if row.external_id and outcome.object_id and outcome.action != ERROR:
-                remembered[row.external_id] = outcome.object_id
-            outcomes.append(outcome)
-        if source:
-            registry.remember_external(CODE, source, remembered)
-        return outcomes
+    model = Lead
+    duplicate_message = gettext_lazy("Same lead as row %(row)d.")
 
-    def _write_row(
+    def write_row(
         self, row: ImportRow, imported: Lead | None, context: JobContext, mode: str
     ) -> RowOutcome:
         data = _lead_input(row.values)
@@ -270,7 +233,7 @@ class LeadTarget(ImportTarget):
                 )
                 % {"count": len(worked)}
             )
-        return reasons + referenced_by(Lead, ids, own=("assignments",))
+        return reasons + registry.referenced_by(Lead, ids, own=("assignments",))
 
     def undo(self, created_ids: Sequence[int], restored: dict[int, dict[str, Any]]) -> None:
         from peyvand.search.services import remove_documents
@@ -335,40 +298,6 @@ def _worked_on(ids: Sequence[int]) -> set[int]:
         .values_list("source_id", flat=True)
     )
     return worked
-
-
-def referenced_by(model, ids: Sequence[int], *, own: Sequence[str] = ()) -> list[str]:
-    """Undo blockers shared by the import targets: rows of other tables that still point at the
-    imported records `ids` (relations named in `own` are the records' own parts, deleted with
-    them). Found through the model's reverse relations, so this app needs no knowledge of the
-    apps built on it (deals on leads, commissions on orders...)."""
-    reasons: list[str] = []
-    ids = list(ids)
-    for relation in model._meta.related_objects:
-        if relation.get_accessor_name() in own or relation.name in own:
-            continue
-        related = relation.related_model
-        if relation.many_to_many:
-            through = relation.through
-            column = next(
-                (
-                    f.name
-                    for f in through._meta.fields
-                    if getattr(f, "related_model", None) is model
-                ),
-                None,
-            )
-            if column is None:
-                continue
-            count = through._base_manager.filter(**{f"{column}__in": ids}).count()
-        else:
-            count = related._base_manager.filter(**{f"{relation.field.name}__in": ids}).count()
-        if count:
-            reasons.append(
-                _("%(count)d %(records)s refer to the imported records.")
-                % {"count": count, "records": related._meta.verbose_name_plural}
-            )
-    return reasons
 
 
 TARGET = LeadTarget()

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +22,6 @@ from peyvand.core.persian import search_key
 from peyvand.imports import registry
 from peyvand.imports.registry import (
     CREATED,
-    ERROR,
     FILL,
     SKIP,
     SKIPPED,
@@ -31,11 +29,10 @@ from peyvand.imports.registry import (
     CleanRow,
     ImportField,
     ImportRow,
-    ImportTarget,
     JobContext,
+    RecordByRecordTarget,
     RowOutcome,
 )
-from peyvand.leads.import_target import referenced_by
 
 from . import services
 from .models import DEALS, Currency, Deal, LostReason, Pipeline, StageKind
@@ -162,7 +159,7 @@ def _by_name(queryset, name: str):
     return found[0] if len(found) == 1 else None
 
 
-class DealTarget(ImportTarget):
+class DealTarget(RecordByRecordTarget):
     code = CODE
     label = gettext_lazy("Deals")
     module = DEALS
@@ -252,45 +249,10 @@ class DealTarget(ImportTarget):
         return refs
 
     # -- writing -------------------------------------------------------------------------------
-    def write_batch(
-        self, rows: list[ImportRow], *, job_context: JobContext, mode: str
-    ) -> list[RowOutcome]:
-        source = job_context.source
-        known = (
-            registry.find_external(CODE, source, [r.external_id for r in rows]) if source else {}
-        )
-        deals = Deal.objects.in_bulk(list(known.values()))
-        earlier = registry.duplicates_in_batch(rows, self.match_keys)
-        outcomes: list[RowOutcome] = []
-        remembered: dict[str, int] = {}
-        for row in rows:
-            if row.number in earlier:
-                outcomes.append(
-                    RowOutcome(
-                        row.number,
-                        SKIPPED,
-                        message=_("Same deal as row %(row)d.") % {"row": earlier[row.number]},
-                    )
-                )
-                continue
-            try:
-                with transaction.atomic():
-                    outcome = self._write_row(
-                        row, deals.get(known.get(row.external_id)), job_context, mode
-                    )
-            except ValidationError as exc:
-                errors = (
-                    exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-                )
-                outcome = RowOutcome(row.number, ERROR, errors=errors)
-            if row.external_id and outcome.object_id and outcome.action != ERROR:
-                remembered[row.external_id] = outcome.object_id
-            outcomes.append(outcome)
-        if source:
-            registry.remember_external(CODE, source, remembered)
-        return outcomes
+    model = Deal
+    duplicate_message = gettext_lazy("Same deal as row %(row)d.")
 
-    def _write_row(
+    def write_row(
         self, row: ImportRow, existing: Deal | None, context: JobContext, mode: str
     ) -> RowOutcome:
         check = CleanRow()
@@ -335,7 +297,7 @@ class DealTarget(ImportTarget):
 
     # -- undo ----------------------------------------------------------------------------------
     def blockers(self, ids: Sequence[int]) -> list[str]:
-        return referenced_by(Deal, ids, own=("lines", "stage_changes"))
+        return registry.referenced_by(Deal, ids, own=("lines", "stage_changes"))
 
     def undo(self, created_ids: Sequence[int], restored: dict[int, dict[str, Any]]) -> None:
         for deal in Deal.objects.filter(pk__in=list(created_ids)):

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +25,6 @@ from peyvand.core.persian import search_key
 from peyvand.imports import registry
 from peyvand.imports.registry import (
     CREATED,
-    ERROR,
     FILL,
     SKIP,
     SKIPPED,
@@ -34,11 +32,10 @@ from peyvand.imports.registry import (
     CleanRow,
     ImportField,
     ImportRow,
-    ImportTarget,
     JobContext,
+    RecordByRecordTarget,
     RowOutcome,
 )
-from peyvand.leads.import_target import referenced_by
 
 from . import services
 from .historic import historic
@@ -241,7 +238,7 @@ def _moment(day: dt.date | None) -> dt.datetime | None:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
 
 
-class TicketTarget(ImportTarget):
+class TicketTarget(RecordByRecordTarget):
     code = CODE
     label = gettext_lazy("Tickets")
     module = TICKETS
@@ -284,45 +281,13 @@ class TicketTarget(ImportTarget):
         return refs
 
     # -- writing -------------------------------------------------------------------------------
-    def write_batch(
-        self, rows: list[ImportRow], *, job_context: JobContext, mode: str
-    ) -> list[RowOutcome]:
-        source = job_context.source
-        known = (
-            registry.find_external(CODE, source, [r.external_id for r in rows]) if source else {}
-        )
-        tickets = Ticket.objects.in_bulk(list(known.values()))
-        earlier = registry.duplicates_in_batch(rows, self.match_keys)
-        outcomes: list[RowOutcome] = []
-        remembered: dict[str, int] = {}
-        for row in rows:
-            if row.number in earlier:
-                outcomes.append(
-                    RowOutcome(
-                        row.number,
-                        SKIPPED,
-                        message=_("Same ticket as row %(row)d.") % {"row": earlier[row.number]},
-                    )
-                )
-                continue
-            try:
-                with transaction.atomic(), historic():
-                    outcome = self._write_row(
-                        row, tickets.get(known.get(row.external_id)), job_context, mode
-                    )
-            except ValidationError as exc:
-                errors = (
-                    exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-                )
-                outcome = RowOutcome(row.number, ERROR, errors=errors)
-            if row.external_id and outcome.object_id and outcome.action != ERROR:
-                remembered[row.external_id] = outcome.object_id
-            outcomes.append(outcome)
-        if source:
-            registry.remember_external(CODE, source, remembered)
-        return outcomes
+    model = Ticket
+    duplicate_message = gettext_lazy("Same ticket as row %(row)d.")
 
-    def _write_row(
+    def row_guard(self):
+        return historic()
+
+    def write_row(
         self, row: ImportRow, existing: Ticket | None, context: JobContext, mode: str
     ) -> RowOutcome:
         check = CleanRow()
@@ -379,7 +344,7 @@ class TicketTarget(ImportTarget):
 
     # -- undo ----------------------------------------------------------------------------------
     def blockers(self, ids: Sequence[int]) -> list[str]:
-        return referenced_by(Ticket, ids)
+        return registry.referenced_by(Ticket, ids)
 
     def undo(self, created_ids: Sequence[int], restored: dict[int, dict[str, Any]]) -> None:
         from peyvand.search.services import remove_documents
