@@ -560,3 +560,19 @@ def test_replays_of_history_queue_no_deferred_checks(
     with django_capture_on_commit_callbacks(execute=True):
         open_ticket(desk)
     assert default_task_backend.results
+
+
+def test_due_times_are_shown_in_the_users_own_time_zone(desk, time_machine):
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    time_machine.move_to(at(14, 9), tick=False)  # Saturday 09:00 Tehran; 2h to first response
+    ticket = open_ticket(desk)
+
+    def panel(zone: str) -> str:
+        with translation.override("en"), timezone.override(ZoneInfo(zone)):
+            return render_to_string("service/sla_panel.html", {"ticket": ticket})
+
+    assert "11:00" in panel("Asia/Tehran")
+    # 11:00 in Tehran (UTC+3:30) is 08:30 in Berlin (UTC+1 in November).
+    assert "08:30" in panel("Europe/Berlin") and "11:00" not in panel("Europe/Berlin")
