@@ -6,7 +6,9 @@ instead of checking each row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -62,6 +64,22 @@ def has_perm(user, module: str, action: str) -> bool:
         return True
     role = user.role
     return role is not None and role.allows(module, action)
+
+
+def permission_required(module: str, action: str) -> Callable:
+    """View decorator: sign-in required, then 403 without `action` on `module`."""
+    from django.contrib.auth.decorators import login_required
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require_perm(request.user, module, action)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def require_perm(user, module: str, action: str) -> None:

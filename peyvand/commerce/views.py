@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, SETTINGS, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, CHANGE, SETTINGS, VIEW, has_perm, permission_required
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.dates import format_datetime
 from peyvand.core.pagination import InvalidCursor
@@ -50,18 +47,7 @@ PAGE_SIZE = 50
 EMPTY_ROWS = 3
 
 
-def _requires(module: str, action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, module, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+_requires = permission_required
 
 
 def _service_errors(form, exc: ValidationError) -> dict[str, list[str]]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +13,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, EXPORT, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, CHANGE, EXPORT, VIEW, has_perm, permission_required
 from peyvand.core.dates import format_date
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
@@ -27,17 +25,7 @@ PAGE_SIZE = 50
 
 
 def _requires(action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, COMMISSIONS, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+    return permission_required(COMMISSIONS, action)
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:

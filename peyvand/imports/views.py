@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, VIEW, has_perm, permission_required
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
 from . import files, registry, services
@@ -23,17 +21,7 @@ PAGE_SIZE = 50
 
 
 def _requires(action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, IMPORTS, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+    return permission_required(IMPORTS, action)
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:

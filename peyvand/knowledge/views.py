@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, permission_required
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
 from . import markup, placeholders, selectors, services
@@ -35,17 +33,7 @@ PREVIEW_MAX = 100_000
 
 
 def _requires(action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, KNOWLEDGE, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+    return permission_required(KNOWLEDGE, action)
 
 
 def _int(value: str | None) -> int | None:

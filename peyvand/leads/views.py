@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -22,7 +19,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, EXPORT, VIEW, has_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    EXPORT,
+    VIEW,
+    has_perm,
+    permission_required,
+)
 from peyvand.contacts.models import Contact
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 from peyvand.core.phones import InvalidPhoneNumber, normalize_phone
@@ -60,18 +65,7 @@ from .tasks import rescore_open_leads_job
 PAGE_SIZE = 50
 
 
-def _requires(module: str, action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, module, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+_requires = permission_required
 
 
 def _lead(request: HttpRequest, pk: int) -> Lead:

@@ -7,17 +7,15 @@ add to create, change to edit and act; quotes of records you may not see answer 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, CHANGE, VIEW, has_perm, permission_required
 from peyvand.commerce.models import PRODUCTS, Currency, Order, Product, default_currency
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
@@ -38,17 +36,7 @@ PAGE_SIZE = 50
 
 
 def _requires(action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, DEALS, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+    return permission_required(DEALS, action)
 
 
 def _quote(request: HttpRequest, pk: int) -> Quote:

@@ -4,10 +4,8 @@ Thin: forms validate, services write, selectors read."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, permission_required
 from peyvand.commerce.models import ORDERS
 from peyvand.core.money import format_money
 from peyvand.core.pagination import InvalidCursor
@@ -40,18 +38,7 @@ from .services import DealInput, StageInput
 PAGE_SIZE = 50
 
 
-def _requires(module: str, action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, module, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+_requires = permission_required
 
 
 def _deal(request: HttpRequest, pk: int) -> Deal:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,7 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, EXPORT, VIEW, has_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    EXPORT,
+    VIEW,
+    has_perm,
+    permission_required,
+)
 
 from . import calendars, csat, reports, sla
 from .models import (
@@ -42,19 +47,7 @@ from .sla_forms import (
     SeedHolidaysForm,
 )
 
-
-def _requires(module: str, action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, module, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+_requires = permission_required
 
 
 def _apply_errors(form, exc: ValidationError) -> None:

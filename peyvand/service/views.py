@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm
+from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, permission_required
 from peyvand.contacts.models import Contact
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 from peyvand.core.phones import InvalidPhoneNumber, normalize_phone
@@ -52,18 +48,7 @@ from .models import (
 PAGE_SIZE = 50
 
 
-def _requires(module: str, action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not has_perm(request.user, module, action):
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+_requires = permission_required
 
 
 def _ticket(request: HttpRequest, pk: int) -> Ticket:
