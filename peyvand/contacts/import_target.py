@@ -15,7 +15,6 @@ import job itself is the record of what happened and is what undo works from.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,13 +23,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from peyvand.accounts import permissions
+from peyvand.core.bulk import insert_instances, insert_rows
 from peyvand.core.persian import normalize_text
 from peyvand.imports import registry as imp
 from peyvand.imports.registry import (
@@ -745,7 +744,7 @@ class _CustomerTarget(ImportTarget):
 
         self._apply_updates(update_plans, mode)
         known = {value for (key, value) in existing if key == "external_id"}
-        self._write(new_plans, update_plans, job_context, known)
+        new_companies = self._write(new_plans, update_plans, job_context, known)
 
         for plan in new_plans:
             first_number = rows[plan.rows[0]].number
@@ -769,7 +768,12 @@ class _CustomerTarget(ImportTarget):
                     previous=plan.previous if changed else {},
                     message="" if changed else _("Already up to date."),
                 )
-        return [o or RowOutcome(rows[i].number, ERROR) for i, o in enumerate(outcomes)]
+        result = [o or RowOutcome(rows[i].number, ERROR) for i, o in enumerate(outcomes)]
+        if new_companies:
+            # Kept with one row of the batch, so that undo removes exactly these companies.
+            keeper = next(o for o in result if o.action in (CREATED, UPDATED) and o.object_id)
+            keeper.created_related = {"companies": [c.pk for c in new_companies]}
+        return result
 
     def _apply_updates(self, update_plans: dict[int, _Plan], mode: str) -> None:
         if not update_plans:
@@ -804,8 +808,9 @@ class _CustomerTarget(ImportTarget):
         update_plans: dict[int, _Plan],
         context: JobContext,
         known: set[str],
-    ) -> None:
-        fk = self.kind
+    ) -> list[Company]:
+        """Writes the batch; returns the companies created for the company column."""
+        fk = f"{self.kind}_id"
         now = timezone.now()
         for plan in new_plans:
             plan.record = self._new_record(plan, context)
@@ -819,77 +824,55 @@ class _CustomerTarget(ImportTarget):
             if plan.address:
                 record.province, record.city = plan.address[0], plan.address[1]
             record.created_at = record.updated_at = now
-        created = self.model.objects.bulk_create([p.record for p in new_plans])
-        for plan, record in zip(new_plans, created, strict=True):
-            plan.record = record
+        insert_instances(p.record for p in new_plans)
 
-        # Children of existing records: only what they do not have yet (lists are additive).
+        # Children as plain rows ({column: value}), each with the record it belongs to. Children
+        # of existing records: only what they do not have yet (lists are additive).
         have = self._existing_children(update_plans)
-        phones, emails, addresses, memberships, tag_links = [], [], [], [], []
+        children: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         tags = self._tags([*new_plans, *update_plans.values()])
-        added: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-
-        def owner_kw(record) -> dict[str, Any]:
-            return {fk: record}
-
         for plan in [*new_plans, *update_plans.values()]:
             record = plan.record
-            is_new = plan.existing_pk is None
-            mine = have.get(record.pk, {}) if not is_new else {}
-            first_phone = not mine.get("phones")
+            pk = record.pk
+            mine = have.get(pk, {}) if plan.existing_pk is not None else {}
+            first = not mine.get("phones")
             for number, kind in plan.phones.items():
-                if number in mine.get("phones", ()):
-                    continue
-                phones.append(
-                    (
-                        record,
-                        Phone(**owner_kw(record), number=number, kind=kind, is_primary=first_phone),
-                    )
-                )
-                first_phone = False
-            first_email = not mine.get("emails")
+                if number not in mine.get("phones", ()):
+                    row = {fk: pk, "number": number, "kind": kind, "is_primary": first}
+                    children["phones"].append((pk, row))
+                    first = False
+            first = not mine.get("emails")
             for address in plan.emails:
-                if address in mine.get("emails", ()):
-                    continue
-                emails.append(
-                    (record, Email(**owner_kw(record), address=address, is_primary=first_email))
-                )
-                first_email = False
+                if address not in mine.get("emails", ()):
+                    row = {fk: pk, "address": address, "is_primary": first}
+                    children["emails"].append((pk, row))
+                    first = False
             if plan.address and tuple(plan.address) not in mine.get("addresses", ()):
                 province, city, line, postal_code = plan.address
-                addresses.append(
-                    (
-                        record,
-                        Address(
-                            **owner_kw(record),
-                            province=province,
-                            city=city,
-                            line=line,
-                            postal_code=postal_code,
-                            is_primary=not mine.get("addresses"),
-                        ),
-                    )
-                )
-            if fk == "contact" and plan.company:
+                row = {
+                    fk: pk,
+                    "province": province,
+                    "city": city,
+                    "line": line,
+                    "postal_code": postal_code,
+                    "is_primary": not mine.get("addresses"),
+                }
+                children["addresses"].append((pk, row))
+            if self.kind == "contact" and plan.company:
                 company = companies[plan.company]
                 if company.pk not in mine.get("companies", ()):
-                    memberships.append(
-                        (
-                            record,
-                            Membership(
-                                contact=record,
-                                company=company,
-                                title=plan.title,
-                                is_primary=not mine.get("companies"),
-                            ),
-                        )
-                    )
+                    row = {
+                        "contact_id": pk,
+                        "company_id": company.pk,
+                        "title": plan.title,
+                        "is_primary": not mine.get("companies"),
+                    }
+                    children["memberships"].append((pk, row))
             for name in plan.tags:
                 tag = tags[name]
                 if tag.pk not in mine.get("tags", ()):
-                    link = self.model.tags.through(**{f"{fk}_id": record.pk, "tag_id": tag.pk})
-                    tag_links.append((record, link))
-            if not is_new:
+                    children["tags"].append((pk, {fk: pk, "tag_id": tag.pk}))
+            if plan.existing_pk is not None:
                 # Fill the denormalised columns the existing record had empty.
                 if not record.primary_phone and plan.phones:
                     plan.previous.setdefault("primary_phone", record.primary_phone)
@@ -902,19 +885,27 @@ class _CustomerTarget(ImportTarget):
                     plan.previous.setdefault("city", record.city)
                     record.province, record.city = plan.address[0], plan.address[1]
 
-        for label, pairs, model in (
-            ("phones", phones, Phone),
-            ("emails", emails, Email),
-            ("addresses", addresses, Address),
-            ("memberships", memberships, Membership),
-            ("tags", tag_links, self.model.tags.through),
-        ):
-            if not pairs:
-                continue
-            objs = model.objects.bulk_create([obj for _record, obj in pairs])
-            for (record, _obj), obj in zip(pairs, objs, strict=True):
-                if record.pk in update_plans:
-                    added[record.pk][label].append(obj.pk)
+        models_by_label = {
+            "phones": Phone,
+            "emails": Email,
+            "addresses": Address,
+            "memberships": Membership,
+            "tags": self.model.tags.through,
+        }
+        for label, pairs in children.items():
+            # Ids are needed only for what undo must take back from existing records.
+            ids = insert_rows(
+                models_by_label[label], [row for _pk, row in pairs], return_ids=bool(update_plans)
+            )
+            for (pk, _row), child_id in zip(pairs, ids, strict=False):
+                if pk in update_plans:
+                    # One key per batch and kind ("_added.phones.<first id>"): the engine merges
+                    # the previous values of several batches key by key, keeping the oldest.
+                    plan = update_plans[pk]
+                    key = next((k for k in plan.previous if k.startswith(f"_added.{label}.")), None)
+                    plan.previous.setdefault(key or f"_added.{label}.{child_id}", []).append(
+                        child_id
+                    )
 
         # Existing records: one bulk_update over the union of changed fields.
         changed = sorted(
@@ -925,11 +916,6 @@ class _CustomerTarget(ImportTarget):
                 if not name.startswith("_")
             }
         )
-        for pk, plan in update_plans.items():
-            # One key per batch and kind ("_added.phones.<first id>"): the engine merges the
-            # previous values of several batches key by key, keeping the oldest.
-            for label, ids in added.get(pk, {}).items():
-                plan.previous[f"_added.{label}.{ids[0]}"] = list(ids)
         touched = [p.record for p in update_plans.values() if p.previous]
         if changed and touched:
             for record in touched:
@@ -937,8 +923,9 @@ class _CustomerTarget(ImportTarget):
             self.model.objects.bulk_update(touched, [*changed, "updated_at"])
 
         self._remember_external([*new_plans, *update_plans.values()], context, known)
-        self._index(new_plans, update_plans, phones, emails, memberships, tag_links, tags)
+        self._index(new_plans, update_plans, children, tags, companies)
         self._index_companies(new_companies)
+        return new_companies
 
     def _existing_children(self, update_plans: dict[int, _Plan]) -> dict[int, dict[str, set]]:
         if not update_plans:
@@ -1009,7 +996,8 @@ class _CustomerTarget(ImportTarget):
                 )
                 for name in missing
             ]
-            for company in Company.objects.bulk_create(new):
+            insert_instances(new)
+            for company in new:
                 found[company.name] = company
         return found, [found[name] for name in missing]
 
@@ -1024,48 +1012,53 @@ class _CustomerTarget(ImportTarget):
             return
         from peyvand.imports.models import ExternalReference
 
-        ExternalReference.objects.bulk_create(
+        insert_rows(
+            ExternalReference,
             [
-                ExternalReference(
-                    target=self.code, source=context.source, external_id=ext, object_id=pk
-                )
+                {
+                    "target": self.code,
+                    "source": context.source,
+                    "external_id": ext,
+                    "object_id": pk,
+                }
                 for ext, pk in pairs.items()
-            ]
+            ],
         )
 
     # -- search index ---------------------------------------------------------------------------
-    def _index(self, new_plans, update_plans, phones, emails, memberships, tag_links, tags):
-        from peyvand.search.services import bulk_index
+    def _index(self, new_plans, update_plans, children, tags, companies) -> None:
+        """New records are indexed from the rows just written (no reading back); records that
+        an update changed are re-read with their relations and re-indexed."""
+        from peyvand.search.services import add_documents, bulk_index
 
-        by_record: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for label, pairs in (
-            ("phones", phones),
-            ("emails", emails),
-            ("memberships", memberships),
-        ):
-            for record, obj in pairs:
-                by_record[record.pk][label].append(obj)
-        tag_by_id = {t.pk: t for t in tags.values()}
-        for record, link in tag_links:
-            by_record[record.pk]["tags"].append(tag_by_id[link.tag_id])
+        names: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for _pk, row in children.get("phones", ()):
+            names[_pk]["phones"].append(row["number"])
+        for _pk, row in children.get("emails", ()):
+            names[_pk]["emails"].append(row["address"])
+        tag_names = {t.pk: t.name for t in tags.values()}
+        for _pk, row in children.get("tags", ()):
+            names[_pk]["tags"].append(tag_names[row["tag_id"]])
+        company_names = {c.pk: c.name for c in companies.values()}
+        for _pk, row in children.get("memberships", ()):
+            names[_pk]["companies"].append(company_names[row["company_id"]])
         pairs = []
-        document = (
-            search_index.contact_document
-            if self.kind == "contact"
-            else search_index.company_document
-        )
         for plan in new_plans:
             record = plan.record
-            # The document function reads prefetched relations: hand it the rows just written
-            # instead of querying them back.
-            cache = by_record.get(record.pk, {})
-            record._prefetched_objects_cache = {
-                "phones": cache.get("phones", []),
-                "emails": cache.get("emails", []),
-                "tags": cache.get("tags", []),
-                "memberships": cache.get("memberships", []),
+            mine = names.get(record.pk, {})
+            parts = {
+                "phones": mine.get("phones", []),
+                "emails": mine.get("emails", []),
+                "tag_names": mine.get("tags", []),
             }
-            pairs.append((record.pk, document(record)))
+            if self.kind == "contact":
+                document = search_index.contact_document_of(
+                    record, company_names=mine.get("companies", []), **parts
+                )
+            else:
+                document = search_index.company_document_of(record, **parts)
+            pairs.append((record.pk, document))
+        add_documents(self.kind, pairs)
         changed_ids = [pk for pk, plan in update_plans.items() if plan.previous]
         if changed_ids:
             prefetch = (
@@ -1073,22 +1066,25 @@ class _CustomerTarget(ImportTarget):
                 if self.kind == "contact"
                 else search_index.COMPANY_PREFETCH
             )
+            document = (
+                search_index.contact_document
+                if self.kind == "contact"
+                else search_index.company_document
+            )
             fresh = self.model._base_manager.filter(pk__in=changed_ids).prefetch_related(*prefetch)
-            pairs.extend((record.pk, document(record)) for record in fresh)
-        if pairs:
-            bulk_index(self.kind, pairs, batch_size=len(pairs))
+            bulk_index(self.kind, [(r.pk, document(r)) for r in fresh], batch_size=len(changed_ids))
 
     def _index_companies(self, companies: list[Company]) -> None:
-        from peyvand.search.services import bulk_index
+        from peyvand.search.services import add_documents
 
-        for company in companies:  # just created: no phones, e-mails or tags yet
-            company._prefetched_objects_cache = {"phones": [], "emails": [], "tags": []}
-        if companies:
-            bulk_index(
-                "company",
-                [(c.pk, search_index.company_document(c)) for c in companies],
-                batch_size=len(companies),
-            )
+        # Just created from the company column: no phones, e-mails or tags yet.
+        add_documents(
+            "company",
+            [
+                (c.pk, search_index.company_document_of(c, phones=[], emails=[], tag_names=[]))
+                for c in companies
+            ],
+        )
 
     # -- undo -----------------------------------------------------------------------------------
     def _references(self, model, ids: list[int]) -> list[tuple[type[models.Model], set[int]]]:
@@ -1128,28 +1124,10 @@ class _CustomerTarget(ImportTarget):
             )
         return reasons
 
-    def _import_created_companies(self, created: list[int]) -> set[int]:
-        """Companies the import made for the company column of the people in `created`: made
-        by the import (source "import") no earlier than those people, by the same user."""
-        if self.kind != "contact" or not created:
-            return set()
-        first = Contact.objects.filter(pk__in=created).aggregate(first=Min("created_at"))["first"]
-        if first is None:
-            return set()
-        return set(
-            Membership.objects.filter(
-                contact_id__in=created,
-                company__source=SourceChannel.IMPORT,
-                company__created_at__gte=first - dt.timedelta(minutes=1),
-                company__created_by=F("contact__created_by"),
-            ).values_list("company_id", flat=True)
-        )
-
     def undo(self, created_ids: Sequence[int], restored: dict[int, dict[str, Any]]) -> None:
         from peyvand.search.services import bulk_index, remove_documents
 
         created = list(created_ids)
-        companies = self._import_created_companies(created)
         children = {
             "phones": Phone,
             "emails": Email,
@@ -1168,18 +1146,6 @@ class _CustomerTarget(ImportTarget):
         if created:
             self.model.objects.filter(pk__in=created).delete()
             remove_documents(self.kind, created)
-        if companies:
-            # Kept when someone linked another person or anything else to them since.
-            in_use = set(
-                Membership.objects.filter(company_id__in=companies).values_list(
-                    "company_id", flat=True
-                )
-            )
-            for _model, referenced in self._references(Company, list(companies)):
-                in_use |= referenced
-            orphans = list(companies - in_use)
-            Company.objects.filter(pk__in=orphans).delete()
-            remove_documents("company", orphans)
         if updated:
             records = self.model.objects.in_bulk(list(updated))
             fields = sorted({name for values in updated.values() for name in values})
@@ -1202,6 +1168,23 @@ class _CustomerTarget(ImportTarget):
             )
             fresh = self.model.objects.alive().filter(pk__in=touched).prefetch_related(*prefetch)
             bulk_index(self.kind, ((r.pk, document(r)) for r in fresh))
+
+    def undo_related(self, related: dict[str, list[int]]) -> None:
+        """Companies the company column created; kept when someone linked another person or
+        anything else to them since."""
+        from peyvand.search.services import remove_documents
+
+        companies = set(related.get("companies", ()))
+        if not companies:
+            return
+        in_use = set(
+            Membership.objects.filter(company_id__in=companies).values_list("company_id", flat=True)
+        )
+        for _model, referenced in self._references(Company, list(companies)):
+            in_use |= referenced
+        orphans = list(companies - in_use)
+        Company.objects.filter(pk__in=orphans).delete()
+        remove_documents("company", orphans)
 
 
 class ContactTarget(_CustomerTarget):

@@ -12,7 +12,25 @@ from .models import Company, Contact
 def contact_document(contact: Contact) -> SearchDocument:
     """Reads phones, emails, tags and memberships__company: prefetch them for many contacts."""
     memberships = sorted(contact.memberships.all(), key=lambda m: (not m.is_primary, m.pk))
-    company_names = [m.company.name for m in memberships]
+    return contact_document_of(
+        contact,
+        company_names=[m.company.name for m in memberships],
+        tag_names=[tag.name for tag in contact.tags.all()],
+        phones=[p.number for p in contact.phones.all()],
+        emails=[e.address for e in contact.emails.all()],
+    )
+
+
+def contact_document_of(
+    contact: Contact,
+    *,
+    company_names: list[str],
+    tag_names: list[str],
+    phones: list[str],
+    emails: list[str],
+) -> SearchDocument:
+    """The document from a contact's own fields and its related values (primary company
+    first), for writers that have the related rows in hand (imports) instead of querying."""
     subtitle = " · ".join(
         part
         for part in (company_names[0] if company_names else "", contact.job_title, contact.city)
@@ -30,10 +48,10 @@ def contact_document(contact: Contact) -> SearchDocument:
             contact.job_title,
             contact.city,
             *company_names,
-            *(tag.name for tag in contact.tags.all()),
+            *tag_names,
         ],
-        phones=[p.number for p in contact.phones.all()],
-        emails=[e.address for e in contact.emails.all()],
+        phones=phones,
+        emails=emails,
         identifiers=[contact.national_id] if contact.national_id else [],
         owner_id=contact.owner_id,
         team_id=contact.team_id,
@@ -42,19 +60,24 @@ def contact_document(contact: Contact) -> SearchDocument:
 
 def company_document(company: Company) -> SearchDocument:
     """Reads phones, emails and tags: prefetch them for many companies."""
+    return company_document_of(
+        company,
+        tag_names=[tag.name for tag in company.tags.all()],
+        phones=[p.number for p in company.phones.all()],
+        emails=[e.address for e in company.emails.all()],
+    )
+
+
+def company_document_of(
+    company: Company, *, tag_names: list[str], phones: list[str], emails: list[str]
+) -> SearchDocument:
     return SearchDocument(
         title=company.name,
         subtitle=" · ".join(p for p in (company.industry, company.city) if p),
         url=company.get_absolute_url(),
-        texts=[
-            company.name,
-            company.name_latin,
-            company.industry,
-            company.city,
-            *(tag.name for tag in company.tags.all()),
-        ],
-        phones=[p.number for p in company.phones.all()],
-        emails=[e.address for e in company.emails.all()],
+        texts=[company.name, company.name_latin, company.industry, company.city, *tag_names],
+        phones=phones,
+        emails=emails,
         identifiers=[v for v in (company.national_id, company.economic_code) if v],
         owner_id=company.owner_id,
         team_id=company.team_id,

@@ -192,6 +192,10 @@ class RowOutcome:
     previous: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)  # ERROR: why
     message: str = ""  # e.g. "Same as row 5", "Matched by phone", shown in the report
+    # Other records the row brought into being, by kind ({"companies": [ids]} for the company
+    # column of a contact): the engine keeps them with the row and undo hands them back to
+    # `undo_related`.
+    created_related: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,10 @@ class ImportTarget:
         raise NotImplementedError
 
     # -- optional ------------------------------------------------------------------------------
+    def undo_related(self, related: dict[str, list[int]]) -> None:
+        """Remove the records RowOutcome.created_related named ({kind: ids}), after `undo`
+        and in the same transaction; keep any that something else uses by now."""
+
     def object_url(self, object_id: int) -> str | None:
         """Link to an imported record on the job page and error report, if it has a page."""
         return None

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.permissions import ADD, CHANGE, DELETE, has_perm, require_perm
+from peyvand.core.bulk import insert_rows
 from peyvand.core.persian import normalize_text, search_key
 
 from . import files, registry
@@ -536,7 +537,7 @@ def _run_batch(
         )
         if len(outcomes) != len(clean_rows):
             raise RuntimeError(f"{target.code}.write_batch returned {len(outcomes)} outcomes")
-        records: list[ImportedRecord] = []
+        records: list[dict[str, Any]] = []
         for row, outcome in zip(clean_rows, outcomes, strict=True):
             if outcome.action == registry.ERROR:
                 errors = outcome.errors or {ALL_ERRORS: [outcome.message or _("Not imported.")]}
@@ -548,16 +549,19 @@ def _run_batch(
                 continue
             counts[outcome.action] += 1
             if outcome.action in (registry.CREATED, registry.UPDATED) and outcome.object_id:
+                previous = dict(outcome.previous or {})
+                for kind, ids in outcome.created_related.items():
+                    previous[f"{RELATED_PREFIX}{kind}"] = list(ids)
                 records.append(
-                    ImportedRecord(
-                        job=job,
-                        row_number=row.number,
-                        object_id=outcome.object_id,
-                        action=outcome.action,
-                        previous=outcome.previous or {},
-                    )
+                    {
+                        "job_id": job.pk,
+                        "row_number": row.number,
+                        "object_id": outcome.object_id,
+                        "action": outcome.action,
+                        "previous": previous,
+                    }
                 )
-        ImportedRecord.objects.bulk_create(records, batch_size=1000)
+        insert_rows(ImportedRecord, records)
         failed.sort(key=lambda f: f.row_number)
         FailedRow.objects.bulk_create(failed, batch_size=1000)
         ImportJob.objects.filter(pk=job.pk).update(
@@ -646,28 +650,40 @@ def error_report_name(job: ImportJob) -> str:
 
 
 # --- undo --------------------------------------------------------------------------------------
-def undo_plan(job: ImportJob) -> tuple[list[int], dict[int, dict[str, Any]]]:
-    """(ids created by the job, {id: values before the job} of records it only updated)."""
-    created: list[int] = []
-    restored: dict[int, dict[str, Any]] = {}
+# Key prefix, inside ImportedRecord.previous, of RowOutcome.created_related.
+RELATED_PREFIX = "_created."
+
+
+@dataclass
+class UndoPlan:
+    created: list[int]  # ids of the target's records the job created
+    restored: dict[int, dict[str, Any]]  # {id: values before the job} of records it updated
+    related: dict[str, list[int]]  # other records the job created, by kind
+
+
+def undo_plan(job: ImportJob) -> UndoPlan:
+    plan = UndoPlan(created=[], restored={}, related={})
     records = job.records.order_by("id").values_list("object_id", "action", "previous")
     for object_id, action, previous in records.iterator(chunk_size=5000):
+        previous = dict(previous or {})
+        for key in [k for k in previous if k.startswith(RELATED_PREFIX)]:
+            plan.related.setdefault(key.removeprefix(RELATED_PREFIX), []).extend(previous.pop(key))
         if action == registry.CREATED:
-            created.append(object_id)
+            plan.created.append(object_id)
         else:
-            values = restored.setdefault(object_id, {})
-            for name, value in (previous or {}).items():
+            values = plan.restored.setdefault(object_id, {})
+            for name, value in previous.items():
                 values.setdefault(name, value)  # the oldest value wins
-    created_set = set(created)
-    restored = {k: v for k, v in restored.items() if k not in created_set}
-    return created, restored
+    created = set(plan.created)
+    plan.restored = {k: v for k, v in plan.restored.items() if k not in created}
+    return plan
 
 
 def undo_blockers(job: ImportJob) -> list[str]:
     target = job.target_obj
     if target is None:
         return [_("This kind of import is not available.")]
-    created, _restored = undo_plan(job)
+    created = undo_plan(job).created
     reasons: list[str] = []
     for start in range(0, len(created), 2000):
         for reason in target.blockers(created[start : start + 2000]):
@@ -686,7 +702,8 @@ def undo(job: ImportJob, user) -> ImportJob:
     if target is None:
         raise ValidationError(_("This kind of import is not available."))
     require_perm(user, target.module, CHANGE)
-    created, restored = undo_plan(job)
+    plan = undo_plan(job)
+    created, restored = plan.created, plan.restored
     if created:
         require_perm(user, target.module, DELETE)
     reasons = undo_blockers(job)
@@ -701,6 +718,8 @@ def undo(job: ImportJob, user) -> ImportJob:
         restore_items = list(restored.items())
         for start in range(0, max(len(created), len(restore_items)), 2000):
             target.undo(created[start : start + 2000], dict(restore_items[start : start + 2000]))
+        if plan.related:
+            target.undo_related(plan.related)
         registry.forget_external(target.code, created)
         job.status = ImportStatus.UNDONE
         job.undone_at = timezone.now()

@@ -36,6 +36,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
+from peyvand.core.bulk import insert_rows
 from peyvand.core.persian import search_key, to_latin_digits
 from peyvand.core.phones import phone_search_digits, phone_search_variants
 
@@ -187,6 +188,28 @@ def bulk_index(
             _upsert(list(entries.values()))
         count += len(entries)
     return count
+
+
+def add_documents(kind: str, pairs: Iterable[tuple[int, SearchDocument]]) -> int:
+    """Index records created just now, in the caller's transaction: a plain insert (COPY on
+    PostgreSQL) instead of an upsert, as nothing can be indexed yet under a brand-new id."""
+    now = timezone.now()
+    rows = [
+        {
+            "kind": kind,
+            "object_id": object_id,
+            "title": (doc.title or "")[:300],
+            "subtitle": (doc.subtitle or "")[:300],
+            "url": (doc.url or "")[:300],
+            "terms": build_terms(doc),
+            "owner_id": doc.owner_id,
+            "team_id": doc.team_id,
+            "updated_at": now,
+        }
+        for object_id, doc in pairs
+    ]
+    insert_rows(SearchEntry, rows)
+    return len(rows)
 
 
 def optimize_index() -> None:

@@ -339,9 +339,12 @@ def test_undo_deletes_created_records_and_restores_overwritten_fields(user):
     # As the engine stores them: ids of created records, previous values of updated ones.
     created = [o.object_id for o in outcomes if o.action == CREATED]
     restored = {o.object_id: o.previous for o in outcomes if o.action == UPDATED}
+    related = [o.created_related for o in outcomes if o.created_related]
+    assert related == [{"companies": [Company.objects.get(name="شرکت تازه").pk]}]
     assert target.blockers(created) == []
     with transaction.atomic():
         target.undo(created, restored)
+        target.undo_related(related[0])
     assert list(Contact.objects.all()) == [existing]
     existing.refresh_from_db()
     assert (existing.first_name, existing.job_title) == ("قدیمی", "")
@@ -350,6 +353,33 @@ def test_undo_deletes_created_records_and_restores_overwritten_fields(user):
     assert not Company.objects.exists()
     assert not SearchEntry.objects.filter(kind="contact", object_id__in=created).exists()
     assert SearchEntry.objects.get(kind="contact", object_id=existing.pk).title.startswith("قدیمی")
+
+
+def test_undo_removes_only_the_companies_the_import_recorded_and_nobody_uses(user):
+    # Made by an earlier import of the same user a moment before: not this import's to remove.
+    earlier = Company.objects.create(name="شرکت قبلی", source="import", created_by=user)
+    target = ContactTarget()
+    outcomes, _ = run(
+        target,
+        [
+            person(1, company="شرکت تازه"),
+            person(2, company="شرکت دوم"),
+            person(3, company="شرکت قبلی"),
+        ],
+        user,
+    )
+    (related,) = [o.created_related for o in outcomes if o.created_related]
+    assert sorted(related["companies"]) == sorted(
+        Company.objects.filter(name__in=["شرکت تازه", "شرکت دوم"]).values_list("pk", flat=True)
+    )
+    kept = Company.objects.get(name="شرکت دوم")
+    Membership.objects.create(contact=ContactFactory(), company=kept)  # linked by hand since
+    with transaction.atomic():
+        target.undo([o.object_id for o in outcomes], {})
+        target.undo_related(related)
+    assert set(Company.objects.values_list("name", flat=True)) == {"شرکت قبلی", "شرکت دوم"}
+    assert earlier.pk in Company.objects.values_list("pk", flat=True)
+    assert not SearchEntry.objects.filter(kind="company", title="شرکت تازه").exists()
 
 
 def test_blockers_name_records_created_since_the_import(user):

@@ -34,3 +34,24 @@ def test_excel_csv_into_contacts_then_undo(admin_user, run_job):
     services.undo(again, admin_user) if again.can_undo else None
     services.undo(job, admin_user)
     assert not Contact.objects.filter(first_name="علی", last_name="رضایی").exists()
+
+
+def test_undo_of_a_contacts_import_removes_the_companies_its_company_column_created(
+    admin_user, run_job
+):
+    from peyvand.contacts.models import Company, Contact
+    from peyvand.imports import services
+
+    contacts = _target("contacts")
+    Company.objects.create(name="شرکت موجود")
+    content = (
+        "نام,نام خانوادگی,موبایل,شرکت\n"
+        "علی,رضایی,09121234567,شرکت تازه\n"
+        "سارا,کریمی,09121234568,شرکت موجود\n"
+    ).encode()
+    job = run_job(mapped_job(admin_user, contacts, "people.csv", content=content), admin_user)
+    assert job.created_count == 2, job.message
+    assert Company.objects.filter(name="شرکت تازه").exists()
+    services.undo(job, admin_user)
+    assert not Contact.objects.exists()
+    assert list(Company.objects.values_list("name", flat=True)) == ["شرکت موجود"]
