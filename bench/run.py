@@ -53,9 +53,9 @@ def log(message: str) -> None:
 # --- Engines ------------------------------------------------------------------------------------
 
 
-def engine_env(engine: str, size: int) -> dict[str, str]:
+def engine_env(engine: str, size: int, prefix: str = "bench") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_PATH"}}
-    var_dir = WORK / f"{engine}-{size}"
+    var_dir = WORK / (f"{engine}-{size}" if prefix == "bench" else f"{prefix}-{engine}-{size}")
     var_dir.mkdir(parents=True, exist_ok=True)
     env.update(
         DEBUG="0",
@@ -69,7 +69,7 @@ def engine_env(engine: str, size: int) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join([str(BENCH), str(REPO)]),
     )
     if engine == "postgres":
-        env["DATABASE_URL"] = f"{PG_URL}/peyvand_bench_{size}"
+        env["DATABASE_URL"] = f"{PG_URL}/peyvand_{prefix}_{size}"
     return env
 
 
@@ -85,8 +85,8 @@ def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
     return r.stdout or ""
 
 
-def ensure_pg_database(size: int) -> None:
-    name = f"peyvand_bench_{size}"
+def ensure_pg_database(size: int, prefix: str = "bench") -> None:
+    name = f"peyvand_{prefix}_{size}"
     exists = subprocess.run(
         ["psql", f"{PG_URL}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
         capture_output=True,
@@ -115,11 +115,14 @@ def has_command(env: dict[str, str], name: str) -> bool:
     return r.returncode == 0
 
 
-def prepare(engine: str, size: int, args: argparse.Namespace) -> tuple[dict, dict]:
-    """Migrate and seed (unless already seeded); return (env, seed info)."""
-    env = engine_env(engine, size)
+def prepare(
+    engine: str, size: int, args: argparse.Namespace, prefix: str = "bench"
+) -> tuple[dict, dict]:
+    """Migrate and seed (unless already seeded); return (env, seed info). `prefix` names the
+    database and var directory (the load test keeps its own: it writes)."""
+    env = engine_env(engine, size, prefix)
     if engine == "postgres":
-        ensure_pg_database(size)
+        ensure_pg_database(size, prefix)
     log(f"{engine}: migrate")
     manage(env, "migrate", "--noinput", "-v", "0")
     have = count_contacts(env)
@@ -301,8 +304,8 @@ def measure_throughput(port: int, bearer: dict[str, str], args) -> dict[str, Any
 
 
 def measure_import(engine: str, size: int, env: dict[str, str]) -> dict[str, Any]:
-    """Scenario 7 through the import engineer's bench/import_contacts.py (CSV -> mapping ->
-    clean -> write_batch, end to end). It needs an EMPTY database: a fresh SQLite file or a
+    """Scenario 7 through bench/import_contacts.py (upload -> mapping -> the import engine's
+    run_job, end to end). It needs an EMPTY database: a fresh SQLite file or a
     fresh PostgreSQL database `peyvand_bench_import_<size>`, never the benchmark's own."""
     script = BENCH / "import_contacts.py"
     info: dict[str, Any] = {

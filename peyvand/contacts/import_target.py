@@ -591,6 +591,7 @@ class _CustomerTarget(ImportTarget):
     kind = "contact"
     model: type[models.Model] = Contact
     module = permissions.CONTACTS
+    pure_cleaning = True
 
     def object_url(self, object_id: int) -> str | None:
         return reverse(f"contacts:{self.kind}_detail", args=[object_id])

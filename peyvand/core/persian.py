@@ -7,6 +7,7 @@ spellings people actually type find each other.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import get_language
@@ -97,15 +98,26 @@ def is_persian_language(language: str | None = None) -> bool:
     return code.lower().replace("_", "-").split("-")[0] == "fa"
 
 
+def _separates_words(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS" and ch not in _SEARCH_KEEP
+
+
+# Punctuation and symbols separate words (ZWNJ is a format character and stays): one table for
+# the Basic Multilingual Plane, where text is; a regex pass for the rare characters above it.
+_SEPARATORS_TO_SPACE = {cp: " " for cp in range(0x10000) if _separates_words(chr(cp))}
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _astral_separator(match: re.Match) -> str:
+    return " " if _separates_words(match.group()) else match.group()
+
+
 def _search_words(value: str | None) -> list[str]:
     text = normalize_text(value).translate(_SEARCH_FOLD)
-    text = to_latin_digits(text.casefold())
-    # Punctuation and symbols separate words; ZWNJ is a format character and stays.
-    chars = [
-        " " if unicodedata.category(ch)[0] in "PS" and ch not in _SEARCH_KEEP else ch for ch in text
-    ]
+    text = to_latin_digits(text.casefold()).translate(_SEPARATORS_TO_SPACE)
+    text = _ASTRAL.sub(_astral_separator, text)
     words = []
-    for raw in "".join(chars).split():
+    for raw in text.split():
         # Sentence dots and dashes at word edges never belong to an e-mail or phone.
         word = raw.strip(".-").strip(ZWNJ)
         if any(ch.isalnum() for ch in word):
@@ -130,6 +142,9 @@ def _joined_affixes(words: list[str]) -> list[tuple[int, str]]:
     return joined
 
 
+# Pure and called for every name, city and company of every record indexed: imports and index
+# rebuilds repeat the same few thousand words millions of times.
+@lru_cache(maxsize=65536)
 def search_key(value: str | None) -> str:
     """Space-separated unique tokens to store in a search index.
 

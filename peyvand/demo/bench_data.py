@@ -25,8 +25,7 @@ import importlib
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -233,7 +232,7 @@ def seed(
     sqlite = connection.vendor == "sqlite"
     restore = _sqlite_bulk_pragmas() if sqlite else None
     try:
-        with transaction.atomic(), _fast_search_helpers():
+        with transaction.atomic():
             loader = _Loader(size, random.Random(seed), anchor, log)
             result = loader.run(flush=flush)
     finally:
@@ -428,30 +427,6 @@ def _instance(model: type[M], **values) -> M:
     obj._state = ModelState()
     obj.__dict__.update(values)
     return obj
-
-
-@contextmanager
-def _fast_search_helpers() -> Iterator[None]:
-    """Memoise the pure text helpers `search.services.build_terms` calls, for the length of the
-    seed: bench names repeat a few hundred words millions of times, and every Iranian number
-    takes the same shape. Same results (the tests compare with `rebuild_index`), fewer calls."""
-    from peyvand.search import services
-
-    originals = (services.search_key, services.phone_search_variants)
-    services.search_key = lru_cache(maxsize=100_000)(originals[0])
-
-    def phone_search_variants(e164: str) -> list[str]:
-        # What phonenumbers gives for +98 numbers: international, with trunk 0, national.
-        if len(e164) == 13 and e164.startswith("+98") and e164[1:].isdigit():
-            national = e164[3:]
-            return [e164[1:], "0" + national, national]
-        return originals[1](e164)
-
-    services.phone_search_variants = phone_search_variants
-    try:
-        yield
-    finally:
-        services.search_key, services.phone_search_variants = originals
 
 
 # --- the generator --------------------------------------------------------------------------

@@ -221,6 +221,9 @@ class ImportTarget:
     match_keys: Sequence[str] = ()
     # Shown on the mapping page: what a file for this target should look like.
     description: Any = ""
+    # True when clean_row reads nothing from the database (nor the context's user): big files
+    # of the target are then cleaned in worker processes.
+    pure_cleaning: bool = False
 
     # -- cleaning (no writes) ------------------------------------------------------------------
     def clean_row(self, values: dict[str, str]) -> CleanRow:

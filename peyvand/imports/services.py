@@ -34,6 +34,7 @@ from peyvand.core.bulk import insert_rows
 from peyvand.core.persian import normalize_text, search_key
 
 from . import files, registry
+from .cleaning import ALL_ERRORS, BatchCleaner, clean_cells, processes_for
 from .models import (
     EDITABLE_STATUSES,
     IMPORTS,
@@ -51,7 +52,6 @@ BATCH_SIZE = 2000
 PREVIEW_ROWS = 20
 BULK_MAX_ROWS = 1000
 DEFAULT_SOURCE = "file"
-ALL_ERRORS = "__all__"
 
 
 def batch_size() -> int:
@@ -59,7 +59,7 @@ def batch_size() -> int:
 
 
 def max_file_bytes() -> int:
-    return int(getattr(settings, "IMPORTS_MAX_BYTES", 200 * 1024 * 1024))
+    return int(getattr(settings, "IMPORTS_MAX_BYTES", 512 * 1024 * 1024))
 
 
 # --- permissions -------------------------------------------------------------------------------
@@ -264,30 +264,6 @@ def _columns(job: ImportJob) -> dict[str, int]:
     return {name: index[header] for header, name in job.mapping.items() if header in index}
 
 
-def _raw_values(columns: dict[str, int], cells: list[str]) -> dict[str, str]:
-    return {
-        name: (cells[i] if i < len(cells) and cells[i] is not None else "").strip()
-        for name, i in columns.items()
-    }
-
-
-def clean_cells(
-    target: registry.ImportTarget,
-    context: registry.JobContext,
-    columns: dict[str, int],
-    cells: list[str] | None,
-) -> registry.CleanRow:
-    if cells is None:
-        row = registry.CleanRow()
-        row.add_error(ALL_ERRORS, _("This row could not be read."))
-        return row
-    token = registry.using_context(context)
-    try:
-        return target.clean_row(_raw_values(columns, cells))
-    finally:
-        registry.reset_context(token)
-
-
 @dataclass
 class PreviewRow:
     number: int
@@ -482,21 +458,31 @@ def _run(job: ImportJob, target: registry.ImportTarget, size: int) -> str:
             job.rows_total = files.count_rows(binary, info)
             ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
             binary.seek(0)
-        batch: list[tuple[int, list[str] | None]] = []
-        for number, cells in files.iter_rows(binary, info):
-            if number <= job.checkpoint:
-                continue
-            batch.append((number, cells))
-            if len(batch) >= size:
+        remaining = job.rows_total - job.checkpoint + 1 if job.rows_total else None
+        processes = processes_for(target, remaining)
+        with BatchCleaner(target, context, columns, processes) as cleaner:
+            batches = _batches(files.iter_rows(binary, info), job.checkpoint, size)
+            for batch, cleaned in cleaner.cleaned(batches):
                 if _cancel_requested(job):
                     return _finish(job, ImportStatus.CANCELLED, "")
-                _run_batch(job, target, context, columns, batch)
-                batch = []
-        if batch:
-            if _cancel_requested(job):
-                return _finish(job, ImportStatus.CANCELLED, "")
-            _run_batch(job, target, context, columns, batch)
+                _run_batch(job, target, context, batch, cleaned)
     return _finish(job, ImportStatus.DONE, "")
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str] | None]], checkpoint: int, size: int
+) -> Iterator[list[tuple[int, list[str] | None]]]:
+    """The rows after the checkpoint, `size` at a time."""
+    batch: list[tuple[int, list[str] | None]] = []
+    for number, cells in rows:
+        if number <= checkpoint:
+            continue
+        batch.append((number, cells))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _cancel_requested(job: ImportJob) -> bool:
@@ -507,14 +493,13 @@ def _run_batch(
     job: ImportJob,
     target: registry.ImportTarget,
     context: registry.JobContext,
-    columns: dict[str, int],
     batch: list[tuple[int, list[str] | None]],
+    cleaned: list[registry.CleanRow],
 ) -> None:
     cells_of = dict(batch)
     failed: list[FailedRow] = []
     clean_rows: list[registry.ImportRow] = []
-    for number, cells in batch:
-        clean = clean_cells(target, context, columns, cells)
+    for (number, cells), clean in zip(batch, cleaned, strict=True):
         if clean.errors:
             failed.append(
                 FailedRow(job=job, row_number=number, cells=cells or [], errors=clean.errors)

@@ -99,6 +99,20 @@ class TestSearch:
             "2188881234",
         ]
 
+    @pytest.mark.parametrize(
+        "e164",
+        ["+989121269382", "+989351234567", "+982188881234", "+985138001234", "+989901234567"],
+    )
+    def test_iranian_shortcut_gives_what_phonenumbers_gives(self, e164):
+        import phonenumbers
+
+        number = phonenumbers.parse(e164, None)
+        national = phonenumbers.national_significant_number(number)
+        with_trunk = phone_search_digits(
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        )
+        assert phone_search_variants(e164) == [f"98{national}", with_trunk, national]
+
     def test_country_without_trunk_prefix_has_no_duplicate_variant(self):
         assert phone_search_variants("+16502530000") == ["16502530000", "6502530000"]
 
