@@ -31,6 +31,7 @@ help:
 	@echo "make run           start Peyvand with demo data on http://$(HOST):$(PORT)/"
 	@echo "make test          lint + the whole test suite, browser tests included"
 	@echo "make test-browser  only the real-browser tests (e2e/)"
+	@echo "make fuzz          schemathesis fuzzing of the whole REST API (FUZZ_EXAMPLES=5)"
 	@echo "make run-prod      production layout here: gunicorn + RQ worker + scheduler, PostgreSQL, Redis"
 	@echo "make test-rq       the background-task tests against Redis (TASKS_BACKEND=rq)"
 	@echo "make lint          ruff check"
@@ -39,6 +40,7 @@ help:
 	@echo "make clean         remove caches, test results and the local database"
 	@echo "make bench         benchmark on SQLite and PostgreSQL (BENCH_SIZE=$(BENCH_SIZE))"
 	@echo "make bench-peers   the same size side by side with two peer CRMs"
+	@echo "make load-test     20 users for 60 s on SQLite and PostgreSQL, + connection cuts (LOAD_SIZE=$(LOAD_SIZE))"
 
 # --- Installation (stamp files keep repeated runs fast) ------------------------------------
 $(PY):
@@ -193,6 +195,11 @@ test: install chromium compilemessages
 test-browser: install chromium compilemessages
 	$(BIN)/pytest -p no:cacheprovider -m browser e2e
 
+# Schemathesis fuzzing of every /api/v1 operation, in-process (FUZZ_EXAMPLES per operation).
+.PHONY: fuzz
+fuzz: install compilemessages
+	$(BIN)/pytest -p no:cacheprovider -m fuzz peyvand/core/tests/test_api_fuzz.py
+
 # --- Benchmarks (docs/performance.md) ------------------------------------------------------
 # Quick size by default; the full size is `make bench BENCH_SIZE=1000000`.
 BENCH_SIZE ?= 100000
@@ -202,6 +209,13 @@ bench: install
 
 bench-peers: install
 	$(PY) bench/run.py --peers --size $(BENCH_SIZE)
+
+# Load and faults (docs/security.md): a read/write mix by 20 users for 60 s per engine, then
+# PostgreSQL connections cut under load; fails on any error, 500 or "database is locked".
+LOAD_SIZE ?= 10000
+.PHONY: load-test
+load-test: install
+	$(PY) bench/load.py --size $(LOAD_SIZE)
 
 clean:
 	rm -rf test-results .pytest_cache .ruff_cache var

@@ -3,15 +3,22 @@ holds only what every route shares: authentication, error shapes and the router 
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import DataError
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
-from peyvand.accounts.services import attribute_changes_to, authenticate_api_token
+from peyvand.accounts.services import (
+    ApiRateLimited,
+    attribute_changes_to,
+    authenticate_api_token,
+    enforce_api_rate_limit,
+)
 
 
 class BearerTokenAuth(HttpBearer):
@@ -20,6 +27,7 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         user = authenticate_api_token(token)
         if user is not None:
+            enforce_api_rate_limit(token)  # 429 (on_rate_limited) past API_RATE_LIMIT a window
             request.user = user
             attribute_changes_to(user)  # audit-log entries of this request name the token's user
         return user
@@ -31,7 +39,44 @@ class BrowserSessionAuth(SessionAuth):
     csrf = True
 
 
-api = NinjaAPI(
+# Every error answer has this shape (`_error` below); the schema documents it once.
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail"],
+}
+
+
+class PeyvandAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Ninja documents only the success answers; clients (and the schemathesis fuzzing in
+        core/tests/test_api_fuzz.py) also need the 4xx answers every route can give."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {
+            "description": "Invalid fields (422), authentication required (401), "
+            "forbidden (403), not found (404), conflict (409) or too large (413).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("4XX", error)
+                for parameter in operation.get("parameters", ()):
+                    # `{int:pk}` in a route only matches digits: "-1" is not a path of the API.
+                    param_schema = parameter.get("schema", {})
+                    if parameter["in"] == "path" and param_schema.get("type") == "integer":
+                        param_schema.setdefault("minimum", 0)
+        return schema
+
+
+api = PeyvandAPI(
     title="Peyvand API",
     version="1",
     description="Peyvand CRM REST API. Authenticate with a personal API token.",
@@ -85,6 +130,15 @@ def on_not_found(request, exc):
     return _error(request, 404, _("Not found."))
 
 
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request, exc):
+    # A number or text the schema allows but the database cannot hold (an id past 64 bits:
+    # OverflowError on SQLite, DataError on PostgreSQL). Nothing was written: services run in
+    # one transaction, which the error rolled back.
+    return _error(request, 422, _("A value in the request is out of range."))
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return _error(request, 413, _("The request body is too large."))
@@ -98,6 +152,20 @@ def on_unauthenticated(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(ApiRateLimited)
+def on_rate_limited(request, exc: ApiRateLimited):
+    response = _error(request, 429, _("Too many requests. Please try again in a minute."))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def not_found(request, exception=None):
+    """The project's 404 handler: JSON under /api/, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
 
 
 def _mount_routers() -> None:

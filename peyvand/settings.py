@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A database that cannot answer gives 503 + Retry-After (peyvand.core.errors), not 500.
+    "peyvand.core.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,7 +125,11 @@ DB_POOL = env_bool("DB_POOL", False)
 
 
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Health checks: a connection cut by a database restart is noticed at the start of the next
+    # request (persistent) or on checkout (pool) and replaced, so the web recovers by itself.
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
     if DB_POOL and config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = 0
         config.setdefault("OPTIONS", {})["pool"] = {
@@ -343,6 +349,12 @@ if not DEBUG:
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 200
+# Requests per API token per window (0: no limit); over it the API answers 429 + Retry-After.
+# Erase contacts and companies left in the trash longer than this many days (purge_trash, run
+# daily by the scheduler); unset keeps deleted records until someone erases them.
+CONTACTS_TRASH_PURGE_DAYS = env_int("CONTACTS_TRASH_PURGE_DAYS", 0) or None
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60)
 
 # --- Leads (docs/leads.md) --------------------------------------------------------------------
 LEADS_FIRST_RESPONSE_MINUTES = env_int("LEADS_FIRST_RESPONSE_MINUTES", 60)
@@ -373,9 +385,7 @@ PORTAL_CODE_RATE_PER_IDENTIFIER = env_int("PORTAL_CODE_RATE_PER_IDENTIFIER", 5) 
 PORTAL_CODE_RATE_PER_IP = env_int("PORTAL_CODE_RATE_PER_IP", 20)  # an hour
 PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12)
 # Rate limits per visitor IP read X-Forwarded-For only behind a proxy that sets it itself.
-PORTAL_TRUST_X_FORWARDED_FOR = env_bool(
-    "PORTAL_TRUST_X_FORWARDED_FOR", LEADS_TRUST_X_FORWARDED_FOR
-)
+PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", LEADS_TRUST_X_FORWARDED_FOR)
 # Customers also see their company's tickets (not only their own).
 PORTAL_SHOW_COMPANY_TICKETS = env_bool("PORTAL_SHOW_COMPANY_TICKETS", False)
 # The site's public address (https://crm.example.com): links to the portal in e-mails.

@@ -22,6 +22,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
 ]
 
+# A database outage outside a view (a middleware's session lookup) is a 503 too.
+handler500 = "peyvand.core.errors.server_error"
+# An address under /api/ that no route matches ("/api/v1/tasks/abc") answers in the API's JSON.
+handler404 = "peyvand.api.not_found"
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

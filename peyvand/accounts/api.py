@@ -17,6 +17,7 @@ from peyvand.core.persian import normalize_text
 
 from . import permissions, selectors, services
 from .models import ApiToken, Team, User
+from .permissions import login_only
 
 router = Router(tags=["accounts"])
 
@@ -123,11 +124,13 @@ def _me(user: User) -> dict:
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, role and permissions")
+@login_only
 def get_me(request):
     return _me(request.user)
 
 
 @router.patch("/me", response=MeOut, summary="Change your language or name")
+@login_only
 def patch_me(request, payload: MeIn):
     user = User.objects.select_related("role", "team").get(pk=request.user.pk)
     data = payload.dict(exclude_unset=True)
@@ -148,6 +151,7 @@ def patch_me(request, payload: MeIn):
 
 
 @router.get("/users", response=UserPage, summary="Active users (for assignee pickers)")
+@login_only
 def list_users(
     request,
     q: str = "",
@@ -185,6 +189,7 @@ def list_users(
 
 
 @router.get("/teams", response=list[TeamOut], summary="All teams")
+@login_only
 def list_teams(request):
     return list(
         Team.objects.order_by("name").values("id", "name", "department", "parent_id", "manager_id")
@@ -204,11 +209,13 @@ def _token(token: ApiToken) -> dict:
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens")
+@login_only
 def list_tokens(request):
     return [_token(t) for t in selectors.user_tokens(request.user)]
 
 
 @router.post("/tokens", response={201: NewTokenOut}, summary="Create an API token")
+@login_only
 def create_token(request, payload: TokenIn):
     name = normalize_text(payload.name)
     if not name:
@@ -218,6 +225,7 @@ def create_token(request, payload: TokenIn):
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of your tokens")
+@login_only
 def revoke_token(request, token_id: int):
     if not services.revoke_api_token(request.user, token_id):
         raise Http404

@@ -19,3 +19,7 @@ class AccountsConfig(AppConfig):
         auditlog.register(models.Role)
         auditlog.register(models.ModuleSharing)
         auditlog.register(models.ApiToken, exclude_fields=["digest", "last_used_at"])
+
+        from .audit import guard_log_entries
+
+        guard_log_entries()

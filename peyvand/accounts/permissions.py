@@ -66,8 +66,132 @@ def has_perm(user, module: str, action: str) -> bool:
     return role is not None and role.allows(module, action)
 
 
+# --- Route access declarations -----------------------------------------------------------
+# Every page view and API operation declares who may call it, so that the permission matrix
+# test (accounts/tests/test_permission_matrix.py) can derive the expected answer for every role
+# and check it by making the request. The declaration is an attribute on the view function;
+# `functools.wraps` copies it outward through the other decorators (require_POST, login_required).
+
+ACCESS_ATTR = "peyvand_access"
+
+PERMISSION = "permission"  # signed-in staff with every permission in `requires`
+LOGIN = "login"  # any signed-in staff user, whatever their role
+PORTAL = "portal"  # a customer signed in to the portal (never a staff user)
+PUBLIC = "public"  # anyone: sign-in pages, hosted web forms, survey links
+
+
+# One requirement is satisfied by any of its (module, action) pairs; a route needs all of its
+# requirements.
+Requirement = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Access:
+    kind: str
+    # Needed for every method.
+    requires: tuple[Requirement, ...] = ()
+    # Needed in addition for unsafe methods (POST/PUT/PATCH/DELETE), e.g. a page anyone with
+    # `view` may open but only `change` may submit.
+    requires_to_write: tuple[Requirement, ...] = ()
+    # For routes whose module comes from the URL (an export of list <code>): kwargs -> more
+    # requirements.
+    requires_for_args: Callable[[dict], list[Requirement]] | None = None
+
+    def allows(self, user, *, write: bool = False, kwargs: dict | None = None) -> bool:
+        """What the route should answer `user` (a staff user; portal and public aside)."""
+        needed = list(self.requires)
+        if write:
+            needed += self.requires_to_write
+        if self.requires_for_args is not None:
+            needed += self.requires_for_args(kwargs or {})
+        return all(any(has_perm(user, m, a) for m, a in requirement) for requirement in needed)
+
+
+def route_access(view: Callable) -> Access | None:
+    """The declaration of a view function, or None when the route declares nothing.
+
+    Class-based views are declared on the class (`as_view()` keeps it as `view_class`)."""
+    access = getattr(view, ACCESS_ATTR, None)
+    if access is None and hasattr(view, "view_class"):
+        access = getattr(view.view_class, ACCESS_ATTR, None)
+    return access
+
+
+def _declare(
+    view: Callable, kind: str, requires=(), requires_to_write=(), requires_for_args=None
+) -> Callable:
+    previous = route_access(view)
+    if previous is not None:
+        if previous.kind != kind:
+            raise TypeError(f"{view.__qualname__}: declared both {previous.kind} and {kind}")
+        requires = tuple(dict.fromkeys(previous.requires + tuple(requires)))
+        requires_to_write = tuple(
+            dict.fromkeys(previous.requires_to_write + tuple(requires_to_write))
+        )
+        requires_for_args = requires_for_args or previous.requires_for_args
+    access = Access(kind, tuple(requires), tuple(requires_to_write), requires_for_args)
+    setattr(view, ACCESS_ATTR, access)
+    return view
+
+
+def declares_permission(module: str, action: str, *, to_write: bool = False) -> Callable:
+    """Marker: the view checks `action` on `module` itself (in its body, or in a helper).
+
+    It does not enforce anything; the permission matrix test proves that the view does.
+    `to_write=True`: needed only to submit (POST and other unsafe methods)."""
+    return declares_any_permission((module, action), to_write=to_write)
+
+
+def declares_any_permission(*pairs: tuple[str, str], to_write: bool = False) -> Callable:
+    """Marker: the view checks that the user has at least one of these (module, action)."""
+
+    def decorator(view: Callable) -> Callable:
+        if to_write:
+            return _declare(view, PERMISSION, requires_to_write=[tuple(pairs)])
+        return _declare(view, PERMISSION, requires=[tuple(pairs)])
+
+    return decorator
+
+
+def declares_permission_for_args(
+    module_of: Callable[[dict], str | None], *actions: str
+) -> Callable:
+    """Marker: the module checked depends on the URL's arguments (which list is exported, or
+    whether a record is new): `module_of(kwargs)` names it (None: nothing more needed), and
+    every one of `actions` is needed on it."""
+
+    def requirements(kwargs: dict) -> list[Requirement]:
+        module = module_of(kwargs)
+        if module is None:  # nothing more for these arguments
+            return []
+        return [((module, action),) for action in actions]
+
+    def decorator(view: Callable) -> Callable:
+        return _declare(view, PERMISSION, requires_for_args=requirements)
+
+    return decorator
+
+
+def public_route(view: Callable) -> Callable:
+    """Marker: anyone may call this route, signed in or not."""
+    return _declare(view, PUBLIC)
+
+
+def portal_route(view: Callable) -> Callable:
+    """Marker: for customers signed in to the portal; staff and strangers are sent away."""
+    return _declare(view, PORTAL)
+
+
+def login_only(view: Callable) -> Callable:
+    """Marker: any signed-in staff user, whatever their role (own profile, own notifications,
+    pages whose content is already filtered by the user's permissions)."""
+    return _declare(view, LOGIN)
+
+
 def permission_required(module: str, action: str) -> Callable:
-    """View decorator: sign-in required, then 403 without `action` on `module`."""
+    """View decorator: sign-in required, then 403 without `action` on `module`.
+
+    Also declares the requirement (see `Access`) for the permission matrix test."""
     from django.contrib.auth.decorators import login_required
 
     def decorator(view: Callable) -> Callable:
@@ -77,7 +201,7 @@ def permission_required(module: str, action: str) -> Callable:
             require_perm(request.user, module, action)
             return view(request, *args, **kwargs)
 
-        return wrapped
+        return _declare(wrapped, PERMISSION, requires=[((module, action),)])
 
     return decorator
 

@@ -41,6 +41,39 @@ def authenticate_api_token(raw: str) -> User | None:
     return token.user
 
 
+class ApiRateLimited(Exception):
+    """A token made more requests than API_RATE_LIMIT within the current window."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def enforce_api_rate_limit(raw: str) -> None:
+    """Count one request of this token; ApiRateLimited when over the limit.
+
+    A fixed window per token in the shared cache (every web process sees the same counter):
+    a leaked or runaway token cannot flood the database, and other tokens are unaffected."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    limit = settings.API_RATE_LIMIT
+    window = settings.API_RATE_WINDOW_SECONDS
+    if not limit:
+        return
+    now = int(timezone.now().timestamp())
+    start = now - now % window
+    key = f"accounts:api-rate:{hash_token(raw)[:32]}:{start}"
+    cache.add(key, 0, window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, window + 5)
+        count = 1
+    if count > limit:
+        raise ApiRateLimited(retry_after=max(1, start + window - now))
+
+
 def issue_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     return ApiToken.issue(user, name.strip() or "API")
 

@@ -32,7 +32,10 @@ def settings_page(view: Callable) -> Callable:
             permissions.require_perm(request.user, permissions.SETTINGS, permissions.CHANGE)
         return view(request, *args, **kwargs)
 
-    return wrapper
+    permissions.declares_permission(permissions.SETTINGS, permissions.VIEW)(wrapper)
+    return permissions.declares_permission(permissions.SETTINGS, permissions.CHANGE, to_write=True)(
+        wrapper
+    )
 
 
 def _context(request: HttpRequest, tab: str, **extra) -> dict:

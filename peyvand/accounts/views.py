@@ -21,8 +21,10 @@ from peyvand.core.pagination import InvalidCursor
 from . import selectors, services
 from .forms import ApiTokenForm, ProfileForm
 from .models import User
+from .permissions import login_only, public_route
 
 
+@public_route
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -53,6 +55,7 @@ def lockout_response(
     )
 
 
+@public_route
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default): a link or an image tag cannot sign anyone out."""
 
@@ -67,6 +70,7 @@ def safe_next(request: HttpRequest, fallback: str = "/") -> str:
 
 
 @require_POST
+@public_route
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     response = HttpResponseRedirect(safe_next(request))
@@ -89,6 +93,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@login_only
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     profile_form = ProfileForm(instance=user, prefix="profile")
@@ -128,6 +133,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@login_only
 def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm()
     new_token = None
@@ -150,6 +156,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@login_only
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     if not services.revoke_api_token(request.user, token_id):
         raise Http404
@@ -158,6 +165,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 @login_required
+@login_only
 def notifications(request: HttpRequest) -> HttpResponse:
     try:
         page = selectors.notifications_page(request.user, cursor=request.GET.get("cursor"))
@@ -168,6 +176,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@login_only
 def mark_notifications_read(request: HttpRequest) -> HttpResponse:
     raw_ids = request.POST.getlist("id")
     ids = [int(i) for i in raw_ids if i.isdigit()] if raw_ids else None
@@ -178,6 +187,7 @@ def mark_notifications_read(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_route
 def notification_count(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # htmx polls this from every page; an expired session should not swap in a login page.

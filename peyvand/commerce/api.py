@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from peyvand.accounts.permissions import ADD, CHANGE, VIEW, require_perm
+from peyvand.accounts.permissions import ADD, CHANGE, VIEW, declares_permission, require_perm
 from peyvand.core.dates import InvalidDate, parse_date
 from peyvand.core.pagination import InvalidCursor
 
@@ -254,7 +254,7 @@ class OrderPage(Schema):
     next_cursor: str | None
 
 
-class StatusIn(Schema):
+class OrderStatusIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: str
@@ -431,6 +431,7 @@ def _date(name: str, value: str | None) -> dt.date | None:
 
 
 @router.get("/products", response=ProductPage, summary="List products by name")
+@declares_permission(PRODUCTS, VIEW)
 def list_products(
     request,
     active: bool | None = None,
@@ -454,6 +455,7 @@ def list_products(
 
 
 @router.post("/products", response={201: ProductOut}, summary="Add a product")
+@declares_permission(PRODUCTS, ADD)
 def create_product(request, payload: ProductIn):
     require_perm(request.user, PRODUCTS, ADD)
     product = services.create_product(user=request.user, data=_fields(payload))
@@ -461,6 +463,7 @@ def create_product(request, payload: ProductIn):
 
 
 @router.get("/products/{int:product_id}", response=ProductOut, summary="One product")
+@declares_permission(PRODUCTS, VIEW)
 def get_product(request, product_id: int):
     require_perm(request.user, PRODUCTS, VIEW)
     product = Product.objects.select_related("category").filter(pk=product_id).first()
@@ -470,6 +473,7 @@ def get_product(request, product_id: int):
 
 
 @router.patch("/products/{int:product_id}", response=ProductOut, summary="Change a product")
+@declares_permission(PRODUCTS, CHANGE)
 def update_product(request, product_id: int, payload: ProductIn):
     require_perm(request.user, PRODUCTS, CHANGE)
     product = Product.objects.filter(pk=product_id).first()
@@ -480,12 +484,14 @@ def update_product(request, product_id: int, payload: ProductIn):
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Product categories")
+@declares_permission(PRODUCTS, VIEW)
 def list_categories(request):
     require_perm(request.user, PRODUCTS, VIEW)
     return list(ProductCategory.objects.order_by("name", "id"))
 
 
 @router.post("/categories", response={201: CategoryOut}, summary="Add a product category")
+@declares_permission(PRODUCTS, CHANGE)
 def create_category(request, payload: CategoryIn):
     require_perm(request.user, PRODUCTS, CHANGE)
     return Status(201, services.save_category(data=_fields(payload)))
@@ -495,12 +501,14 @@ def create_category(request, payload: CategoryIn):
 
 
 @router.get("/price-lists", response=list[PriceListOut], summary="Price lists")
+@declares_permission(PRODUCTS, VIEW)
 def list_price_lists(request):
     require_perm(request.user, PRODUCTS, VIEW)
     return [_price_list_out(p) for p in PriceList.objects.order_by("name", "id")]
 
 
 @router.post("/price-lists", response={201: PriceListDetailOut}, summary="Add a price list")
+@declares_permission(PRODUCTS, ADD)
 def create_price_list(request, payload: PriceListIn):
     require_perm(request.user, PRODUCTS, ADD)
     price_list = services.save_price_list(data=_fields(payload))
@@ -510,6 +518,7 @@ def create_price_list(request, payload: PriceListIn):
 @router.get(
     "/price-lists/{int:price_list_id}", response=PriceListDetailOut, summary="One price list"
 )
+@declares_permission(PRODUCTS, VIEW)
 def get_price_list(request, price_list_id: int):
     require_perm(request.user, PRODUCTS, VIEW)
     price_list = PriceList.objects.filter(pk=price_list_id).first()
@@ -523,6 +532,7 @@ def get_price_list(request, price_list_id: int):
     response=PriceListDetailOut,
     summary="Change a price list (items, when sent, replace all prices)",
 )
+@declares_permission(PRODUCTS, CHANGE)
 def update_price_list(request, price_list_id: int, payload: PriceListIn):
     require_perm(request.user, PRODUCTS, CHANGE)
     price_list = PriceList.objects.filter(pk=price_list_id).first()
@@ -536,6 +546,7 @@ def update_price_list(request, price_list_id: int, payload: PriceListIn):
 
 
 @router.get("/orders", response=OrderPage, summary="List orders, newest first")
+@declares_permission(ORDERS, VIEW)
 def list_orders(
     request,
     status: str = "",
@@ -583,6 +594,7 @@ def list_orders(
     response={200: OrderDetailOut, 201: OrderDetailOut},
     summary="Record an order (upsert when external_id is sent)",
 )
+@declares_permission(ORDERS, ADD)
 def create_order(request, payload: OrderIn):
     """With `external_id` (and `source`, default api) the call is idempotent: the first call
     creates the order (201), later ones update it (200)."""
@@ -603,6 +615,8 @@ def create_order(request, payload: OrderIn):
 
 
 @router.post("/orders/bulk", response=BulkOut, summary="Upsert a batch of orders by external id")
+@declares_permission(ORDERS, ADD)
+@declares_permission(ORDERS, CHANGE)
 def bulk_upsert(request, payload: BulkIn):
     """Each order is saved on its own (all or nothing per order); `errors` maps the index of
     each refused order to its field errors. Sending the same batch again changes nothing."""
@@ -624,6 +638,7 @@ def bulk_upsert(request, payload: BulkIn):
 
 
 @router.post("/orders/totals", response=TotalsOut, summary="Calculate totals without saving")
+@declares_permission(ORDERS, VIEW)
 def preview_totals(request, payload: TotalsIn):
     require_perm(request.user, ORDERS, VIEW)
     totals = services.compute_totals(
@@ -649,12 +664,14 @@ def preview_totals(request, payload: TotalsIn):
 
 
 @router.get("/orders/{int:order_id}", response=OrderDetailOut, summary="One order with lines")
+@declares_permission(ORDERS, VIEW)
 def get_order(request, order_id: int):
     require_perm(request.user, ORDERS, VIEW)
     return _order_detail_out(_visible_order(request.user, order_id))
 
 
 @router.patch("/orders/{int:order_id}", response=OrderDetailOut, summary="Change an order")
+@declares_permission(ORDERS, CHANGE)
 def update_order(request, order_id: int, payload: OrderIn):
     """Only the fields sent change; `lines`, when sent, replace all lines (draft and confirmed
     orders only). `status` moves only along the allowed steps (see /status)."""
@@ -670,7 +687,8 @@ def update_order(request, order_id: int, payload: OrderIn):
 
 
 @router.post("/orders/{int:order_id}/status", response=OrderDetailOut, summary="Change status")
-def change_status(request, order_id: int, payload: StatusIn):
+@declares_permission(ORDERS, CHANGE)
+def change_status(request, order_id: int, payload: OrderStatusIn):
     """draft → confirmed/paid/cancelled; confirmed → draft/paid/fulfilled/cancelled; paid →
     fulfilled/refunded; fulfilled → paid/refunded; cancelled → draft."""
     require_perm(request.user, ORDERS, CHANGE)

@@ -25,3 +25,8 @@ class CommerceConfig(AppConfig):
         auditlog.register(models.PriceList, exclude_fields=["updated_at"])
         auditlog.register(models.Order, exclude_fields=["updated_at", "metadata"])
         auditlog.register(models.CommerceSettings, exclude_fields=["updated_at"])
+
+        # Export and erasure of a customer (right to be forgotten, contacts.privacy).
+        from . import privacy
+
+        privacy.register()

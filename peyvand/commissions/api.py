@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, VIEW, require_perm
+from peyvand.accounts.permissions import ADD, CHANGE, VIEW, declares_permission, require_perm
 from peyvand.commerce.models import ProductCategory
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 from peyvand.core.periods import InvalidPeriod, Period
@@ -54,7 +54,7 @@ class PlanOut(PlanIn):
     id: int
 
 
-class LineOut(Schema):
+class StatementLineOut(Schema):
     id: int
     kind: str
     deal_id: int | None
@@ -89,7 +89,7 @@ class StatementOut(Schema):
 
 
 class StatementDetailOut(StatementOut):
-    lines: list[LineOut]
+    lines: list[StatementLineOut]
 
 
 class StatementPage(Schema):
@@ -168,6 +168,7 @@ def _statement(request, statement_id: int) -> CommissionStatement:
 
 
 @router.get("/statements", response=StatementPage)
+@declares_permission(COMMISSIONS, VIEW)
 def list_statements(request, status: str = "", cursor: str | None = None, limit: int = 50):
     require_perm(request.user, COMMISSIONS, VIEW)
     if status and status not in StatementStatus.values:
@@ -183,6 +184,7 @@ def list_statements(request, status: str = "", cursor: str | None = None, limit:
 
 
 @router.post("/statements/compute", response=StatementDetailOut)
+@declares_permission(COMMISSIONS, CHANGE)
 def compute(request, payload: ComputeIn):
     require_perm(request.user, COMMISSIONS, CHANGE)
     try:
@@ -196,6 +198,7 @@ def compute(request, payload: ComputeIn):
 
 
 @router.get("/statements/{statement_id}", response=StatementDetailOut)
+@declares_permission(COMMISSIONS, VIEW)
 def get_statement(request, statement_id: int):
     return _detail_out(_statement(request, statement_id))
 
@@ -211,26 +214,35 @@ def _transition(request, statement_id: int, action) -> dict:
 
 
 @router.post("/statements/{statement_id}/recompute", response=StatementDetailOut)
+@declares_permission(COMMISSIONS, VIEW)
+@declares_permission(COMMISSIONS, CHANGE)
 def recompute(request, statement_id: int):
     return _transition(request, statement_id, services.compute_statement)
 
 
 @router.post("/statements/{statement_id}/review", response=StatementDetailOut)
+@declares_permission(COMMISSIONS, VIEW)
+@declares_permission(COMMISSIONS, CHANGE)
 def review(request, statement_id: int):
     return _transition(request, statement_id, services.review)
 
 
 @router.post("/statements/{statement_id}/reopen", response=StatementDetailOut)
+@declares_permission(COMMISSIONS, VIEW)
+@declares_permission(COMMISSIONS, CHANGE)
 def reopen(request, statement_id: int):
     return _transition(request, statement_id, services.reopen)
 
 
 @router.post("/statements/{statement_id}/approve", response=StatementDetailOut)
+@declares_permission(COMMISSIONS, VIEW)
+@declares_permission(COMMISSIONS, CHANGE)
 def approve(request, statement_id: int):
     return _transition(request, statement_id, services.approve)
 
 
 @router.post("/statements/{statement_id}/adjustments", response={201: AdjustmentOut})
+@declares_permission(COMMISSIONS, CHANGE)
 def add_adjustment(request, statement_id: int, payload: AdjustmentIn):
     require_perm(request.user, COMMISSIONS, CHANGE)
     statement = _statement(request, statement_id)
@@ -309,12 +321,14 @@ def _plan_data(payload: PlanIn) -> dict:
 
 
 @router.get("/plans", response=list[PlanOut])
+@declares_permission(COMMISSIONS, CHANGE)
 def list_plans(request):
     require_perm(request.user, COMMISSIONS, CHANGE)
     return [_plan_out(plan) for plan in selectors.plans()[:500]]
 
 
 @router.post("/plans", response={201: PlanOut})
+@declares_permission(COMMISSIONS, ADD)
 def create_plan(request, payload: PlanIn):
     require_perm(request.user, COMMISSIONS, ADD)
     plan = services.save_plan(None, data=_plan_data(payload), by=request.user)
@@ -322,6 +336,7 @@ def create_plan(request, payload: PlanIn):
 
 
 @router.put("/plans/{plan_id}", response=PlanOut)
+@declares_permission(COMMISSIONS, CHANGE)
 def update_plan(request, plan_id: int, payload: PlanIn):
     require_perm(request.user, COMMISSIONS, CHANGE)
     plan = get_object_or_404(CommissionPlan, pk=plan_id)

@@ -10,12 +10,21 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from peyvand.accounts.permissions import ADD, CHANGE, CONTACTS, DELETE, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    CONTACTS,
+    DELETE,
+    EXPORT,
+    VIEW,
+    declares_permission,
+    require_perm,
+)
 from peyvand.core.pagination import InvalidCursor
 
 from . import selectors, services
@@ -448,11 +457,13 @@ def _merge_out(record: MergeRecord) -> dict:
 
 
 @router.get("contacts", response=ContactPage, summary="List contacts")
+@declares_permission(CONTACTS, VIEW)
 def list_contacts(request: HttpRequest, query: Query[ContactListQuery]):
     return _page(selectors.contact_list, request, query)
 
 
 @router.post("contacts", response={201: ContactOut}, summary="Create a contact")
+@declares_permission(CONTACTS, ADD)
 def create_contact(request: HttpRequest, payload: ContactIn):
     require_perm(request.user, CONTACTS, ADD)
     contact = _call(services.create_contact, user=request.user, data=_contact_input(payload))
@@ -460,17 +471,20 @@ def create_contact(request: HttpRequest, payload: ContactIn):
 
 
 @router.post("contacts/duplicates", response=DuplicatesOut, summary="Find possible duplicates")
+@declares_permission(CONTACTS, VIEW)
 def contact_duplicates(request: HttpRequest, payload: DuplicateCheckIn):
     return _duplicates(request, payload, "contact")
 
 
 @router.get("contacts/{id}", response=ContactOut, summary="Get a contact")
+@declares_permission(CONTACTS, VIEW)
 def get_contact(request: HttpRequest, id: Id):
     require_perm(request.user, CONTACTS, VIEW)
     return selectors.contact_360(request.user, id)
 
 
 @router.patch("contacts/{id}", response=ContactOut, summary="Change a contact")
+@declares_permission(CONTACTS, CHANGE)
 def patch_contact(request: HttpRequest, id: Id, payload: ContactPatch):
     require_perm(request.user, CONTACTS, CHANGE)
     contact = selectors.visible_contact(request.user, id)
@@ -479,6 +493,7 @@ def patch_contact(request: HttpRequest, id: Id, payload: ContactPatch):
 
 
 @router.delete("contacts/{id}", response={204: None}, summary="Delete a contact")
+@declares_permission(CONTACTS, DELETE)
 def delete_contact(request: HttpRequest, id: Id):
     require_perm(request.user, CONTACTS, DELETE)
     services.soft_delete_contact(selectors.visible_contact(request.user, id), user=request.user)
@@ -488,6 +503,8 @@ def delete_contact(request: HttpRequest, id: Id):
 @router.post(
     "contacts/{id}/merge", response=MergeOut, summary="Merge a duplicate into this contact"
 )
+@declares_permission(CONTACTS, CHANGE)
+@declares_permission(CONTACTS, DELETE)
 def merge_contact(request: HttpRequest, id: Id, payload: MergeIn):
     require_perm(request.user, CONTACTS, CHANGE)
     require_perm(request.user, CONTACTS, DELETE)
@@ -507,11 +524,13 @@ def merge_contact(request: HttpRequest, id: Id, payload: MergeIn):
 
 
 @router.get("companies", response=CompanyPage, summary="List companies")
+@declares_permission(CONTACTS, VIEW)
 def list_companies(request: HttpRequest, query: Query[ListQuery]):
     return _page(selectors.company_list, request, query)
 
 
 @router.post("companies", response={201: CompanyOut}, summary="Create a company")
+@declares_permission(CONTACTS, ADD)
 def create_company(request: HttpRequest, payload: CompanyIn):
     require_perm(request.user, CONTACTS, ADD)
     company = _call(services.create_company, user=request.user, data=_company_input(payload))
@@ -521,11 +540,13 @@ def create_company(request: HttpRequest, payload: CompanyIn):
 @router.post(
     "companies/duplicates", response=DuplicatesOut, summary="Find possible duplicate companies"
 )
+@declares_permission(CONTACTS, VIEW)
 def company_duplicates(request: HttpRequest, payload: DuplicateCheckIn):
     return _duplicates(request, payload, "company")
 
 
 @router.get("companies/{id}", response=CompanyOut, summary="Get a company")
+@declares_permission(CONTACTS, VIEW)
 def get_company(request: HttpRequest, id: Id):
     require_perm(request.user, CONTACTS, VIEW)
     selectors.visible_company(request.user, id)
@@ -533,6 +554,7 @@ def get_company(request: HttpRequest, id: Id):
 
 
 @router.patch("companies/{id}", response=CompanyOut, summary="Change a company")
+@declares_permission(CONTACTS, CHANGE)
 def patch_company(request: HttpRequest, id: Id, payload: CompanyPatch):
     require_perm(request.user, CONTACTS, CHANGE)
     company = selectors.visible_company(request.user, id)
@@ -541,6 +563,7 @@ def patch_company(request: HttpRequest, id: Id, payload: CompanyPatch):
 
 
 @router.delete("companies/{id}", response={204: None}, summary="Delete a company")
+@declares_permission(CONTACTS, DELETE)
 def delete_company(request: HttpRequest, id: Id):
     require_perm(request.user, CONTACTS, DELETE)
     services.soft_delete_company(selectors.visible_company(request.user, id), user=request.user)
@@ -550,6 +573,8 @@ def delete_company(request: HttpRequest, id: Id):
 @router.post(
     "companies/{id}/merge", response=MergeOut, summary="Merge a duplicate into this company"
 )
+@declares_permission(CONTACTS, CHANGE)
+@declares_permission(CONTACTS, DELETE)
 def merge_company(request: HttpRequest, id: Id, payload: MergeIn):
     require_perm(request.user, CONTACTS, CHANGE)
     require_perm(request.user, CONTACTS, DELETE)
@@ -569,6 +594,8 @@ def merge_company(request: HttpRequest, id: Id, payload: MergeIn):
 
 
 @router.post("merges/{id}/undo", response={204: None}, summary="Undo a merge")
+@declares_permission(CONTACTS, CHANGE)
+@declares_permission(CONTACTS, DELETE)
 def undo_merge(request: HttpRequest, id: Id):
     require_perm(request.user, CONTACTS, CHANGE)
     require_perm(request.user, CONTACTS, DELETE)
@@ -581,3 +608,104 @@ def undo_merge(request: HttpRequest, id: Id):
         selectors.visible_company(request.user, record.survivor_id)
     _call(services.undo_merge, record, user=request.user)
     return Status(204, None)
+
+
+# --- Trash and the right to be forgotten -------------------------------------------------------
+
+Kind = Literal["contact", "company"]
+
+
+class TrashItem(Schema):
+    id: int
+    name: str
+    deleted_at: dt.datetime
+    deleted_by: str | None
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_deleted_by(obj) -> str | None:
+        user = obj.deleted_by
+        return (user.get_full_name() or user.username) if user else None
+
+
+class TrashPage(Schema):
+    items: list[TrashItem]
+    next_cursor: str | None
+
+
+class TrashQuery(Schema):
+    kind: Kind = "contact"
+    cursor: str = Field("", max_length=500)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class EraseIn(Schema):
+    # The record's name, typed again: an erasure cannot be undone.
+    confirmation: str = Field(..., max_length=300)
+
+
+@router.get("trash", response=TrashPage, summary="List deleted contacts or companies")
+@declares_permission(CONTACTS, DELETE)
+def list_trash(request: HttpRequest, query: Query[TrashQuery]):
+    require_perm(request.user, CONTACTS, DELETE)
+    try:
+        page = selectors.trash_list(request.user, query.kind, query.cursor or None, query.limit)
+    except InvalidCursor as exc:
+        raise HttpError(400, _("The cursor is invalid; start again from the first page.")) from exc
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("trash/{kind}/{id}/restore", response={204: None}, summary="Restore from the trash")
+@declares_permission(CONTACTS, DELETE)
+def restore_from_trash(request: HttpRequest, kind: Kind, id: Id):
+    require_perm(request.user, CONTACTS, DELETE)
+    record = selectors.trashed_record(request.user, kind, id)
+    restore = services.restore_contact if kind == "contact" else services.restore_company
+    _call(restore, record, user=request.user)
+    return Status(204, None)
+
+
+def _export(request: HttpRequest, kind: str, id: int) -> HttpResponse:
+    from . import privacy
+
+    require_perm(request.user, CONTACTS, EXPORT)
+    record = selectors.erasable_record(request.user, kind, id)
+    response = HttpResponse(privacy.export_customer(record), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{privacy.export_filename(record)}"'
+    return response
+
+
+def _erase(request: HttpRequest, kind: str, id: int, payload: EraseIn):
+    from . import privacy
+
+    require_perm(request.user, CONTACTS, DELETE)
+    record = selectors.erasable_record(request.user, kind, id)
+    _call(privacy.erase_customer, record, user=request.user, confirmation=payload.confirmation)
+    return Status(204, None)
+
+
+@router.get("contacts/{id}/export", summary="Export everything about a contact (ZIP)")
+@declares_permission(CONTACTS, EXPORT)
+def export_contact(request: HttpRequest, id: Id):
+    return _export(request, "contact", id)
+
+
+@router.get("companies/{id}/export", summary="Export everything about a company (ZIP)")
+@declares_permission(CONTACTS, EXPORT)
+def export_company(request: HttpRequest, id: Id):
+    return _export(request, "company", id)
+
+
+@router.post("contacts/{id}/erase", response={204: None}, summary="Erase a contact's personal data")
+@declares_permission(CONTACTS, DELETE)
+def erase_contact(request: HttpRequest, id: Id, payload: EraseIn):
+    return _erase(request, "contact", id, payload)
+
+
+@router.post("companies/{id}/erase", response={204: None}, summary="Erase a company's data")
+@declares_permission(CONTACTS, DELETE)
+def erase_company(request: HttpRequest, id: Id, payload: EraseIn):
+    return _erase(request, "company", id, payload)

@@ -45,3 +45,6 @@ class ContactsConfig(AppConfig):
         from . import import_target
 
         import_target.register()
+
+        # Registers contacts' own export section and eraser (the apps above add theirs).
+        from . import privacy  # noqa: F401

@@ -109,6 +109,16 @@ class CustomerRecord(models.Model):
         db_index=False,
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Set by the right-to-be-forgotten erasure (contacts.privacy): the row stays, anonymised, so
+    # orders, deals and tickets keep their figures; it is never restored or shown in the trash.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -151,6 +161,12 @@ class Company(CustomerRecord):
                 fields=["merged_into"],
                 name="company_merged_into",
                 condition=Q(merged_into__isnull=False),
+            ),
+            # The trash page: only the few deleted rows are indexed.
+            models.Index(
+                fields=["-deleted_at", "-id"],
+                name="company_trash",
+                condition=Q(deleted_at__isnull=False),
             ),
         ]
 
@@ -206,6 +222,12 @@ class Contact(CustomerRecord):
                 fields=["merged_into"],
                 name="contact_merged_into",
                 condition=Q(merged_into__isnull=False),
+            ),
+            # The trash page: only the few deleted rows are indexed.
+            models.Index(
+                fields=["-deleted_at", "-id"],
+                name="contact_trash",
+                condition=Q(deleted_at__isnull=False),
             ),
         ]
 

@@ -282,3 +282,49 @@ def record_history(
     )
     qs = LogEntry.objects.filter(condition).select_related("actor", "content_type")
     return paginate_keyset(qs, order=["-timestamp", "-id"], cursor=cursor, limit=limit)
+
+
+# --- Trash ------------------------------------------------------------------------------------
+
+TRASH_MODELS = {"contact": Contact, "company": Company}
+
+
+def _trashed(user, kind: str):
+    model = TRASH_MODELS[kind]
+    # Merged duplicates are deleted through their survivor, erased records are gone for good:
+    # neither can come back, so neither is listed.
+    return model.objects.filter(
+        visible_filter(user, CONTACTS),
+        deleted_at__isnull=False,
+        erased_at__isnull=True,
+        merged_into__isnull=True,
+    )
+
+
+def trash_list(user, kind: str, cursor: str | None = None, limit: int = 50) -> KeysetPage:
+    """Deleted contacts or companies the user may see, most recently deleted first."""
+    qs = _trashed(user, kind).select_related("deleted_by")
+    return paginate_keyset(qs, order=["-deleted_at", "-id"], cursor=cursor, limit=limit)
+
+
+def trashed_record(user, kind: str, pk: int) -> Contact | Company:
+    """A record in the trash the user may see, else Http404."""
+    record = _trashed(user, kind).filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def erasable_record(user, kind: str, pk: int) -> Contact | Company:
+    """An alive or deleted (not merged, not erased) record the user may see, else Http404."""
+    model = TRASH_MODELS[kind]
+    record = (
+        model.objects.filter(
+            visible_filter(user, CONTACTS), erased_at__isnull=True, merged_into__isnull=True
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record

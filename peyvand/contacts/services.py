@@ -866,7 +866,8 @@ def _soft_delete(record: CustomerRecord, user) -> CustomerRecord:
         return record
     with acting_as(user), transaction.atomic():
         record.deleted_at = timezone.now()
-        record.save(update_fields=["deleted_at", "updated_at"])
+        record.deleted_by = user if getattr(user, "pk", None) else None
+        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         unindex(record)
     return record
 
@@ -874,9 +875,13 @@ def _soft_delete(record: CustomerRecord, user) -> CustomerRecord:
 def _restore(record: CustomerRecord, user) -> CustomerRecord:
     if record.deleted_at is None:
         return record
+    if record.erased_at is not None or record.merged_into_id is not None:
+        # An erased record has nothing left to bring back; a merged one lives on in its survivor.
+        raise ValidationError(_("This record cannot be restored."))
     with acting_as(user), transaction.atomic():
         record.deleted_at = None
-        record.save(update_fields=["deleted_at", "updated_at"])
+        record.deleted_by = None
+        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         reindex(record)
     return record
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import privacy_views, views
 
 
 class RecordIdConverter:
@@ -34,4 +34,13 @@ urlpatterns = [
     path("companies/<record_id:pk>/delete/", views.company_delete, name="company_delete"),
     path("companies/<record_id:pk>/history/", views.company_history, name="company_history"),
     path("merges/<record_id:merge_id>/undo/", views.merge_undo, name="merge_undo"),
+    # Trash and the right to be forgotten; kind is "contact" or "company".
+    path("trash/", privacy_views.trash, name="trash"),
+    path(
+        "trash/<slug:kind>/<record_id:pk>/restore/",
+        privacy_views.trash_restore,
+        name="trash_restore",
+    ),
+    path("<slug:kind>/<record_id:pk>/erase/", privacy_views.erase, name="erase"),
+    path("<slug:kind>/<record_id:pk>/export/", privacy_views.export, name="export"),
 ]

@@ -18,7 +18,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, CONTACTS, DELETE, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    CONTACTS,
+    DELETE,
+    VIEW,
+    declares_permission,
+    require_perm,
+)
 from peyvand.core.dates import format_date
 from peyvand.core.pagination import InvalidCursor
 
@@ -112,11 +120,13 @@ def _list(request: HttpRequest, kind: RecordKind) -> HttpResponse:
 
 
 @login_required
+@declares_permission(CONTACTS, VIEW)
 def contact_list(request: HttpRequest) -> HttpResponse:
     return _list(request, CONTACT)
 
 
 @login_required
+@declares_permission(CONTACTS, VIEW)
 def company_list(request: HttpRequest) -> HttpResponse:
     return _list(request, COMPANY)
 
@@ -162,11 +172,13 @@ def _detail(request: HttpRequest, kind: RecordKind, pk: int) -> HttpResponse:
 
 
 @login_required
+@declares_permission(CONTACTS, VIEW)
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, CONTACT, pk)
 
 
 @login_required
+@declares_permission(CONTACTS, VIEW)
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, COMPANY, pk)
 
@@ -183,11 +195,13 @@ def _history(request: HttpRequest, kind: RecordKind, pk: int) -> HttpResponse:
 
 
 @login_required
+@declares_permission(CONTACTS, VIEW)
 def contact_history(request: HttpRequest, pk: int) -> HttpResponse:
     return _history(request, CONTACT, pk)
 
 
 @login_required
+@declares_permission(CONTACTS, VIEW)
 def company_history(request: HttpRequest, pk: int) -> HttpResponse:
     return _history(request, COMPANY, pk)
 
@@ -295,24 +309,28 @@ def _company_names(request: HttpRequest) -> list[str]:
 
 
 @login_required
+@declares_permission(CONTACTS, ADD)
 def contact_create(request: HttpRequest) -> HttpResponse:
     _require(request, ADD)
     return _edit(request, CONTACT)
 
 
 @login_required
+@declares_permission(CONTACTS, CHANGE)
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, CHANGE)
     return _edit(request, CONTACT, selectors.contact_360(request.user, pk))
 
 
 @login_required
+@declares_permission(CONTACTS, ADD)
 def company_create(request: HttpRequest) -> HttpResponse:
     _require(request, ADD)
     return _edit(request, COMPANY)
 
 
 @login_required
+@declares_permission(CONTACTS, CHANGE)
 def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, CHANGE)
     return _edit(request, COMPANY, selectors.company_360(request.user, pk))
@@ -331,12 +349,14 @@ def _delete(request: HttpRequest, kind: RecordKind, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@declares_permission(CONTACTS, DELETE)
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _delete(request, CONTACT, pk)
 
 
 @login_required
 @require_POST
+@declares_permission(CONTACTS, DELETE)
 def company_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _delete(request, COMPANY, pk)
 
@@ -445,17 +465,23 @@ def _merge(request: HttpRequest, kind: RecordKind, pk: int) -> HttpResponse:
 
 
 @login_required
+@declares_permission(CONTACTS, CHANGE)
+@declares_permission(CONTACTS, DELETE)
 def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return _merge(request, CONTACT, pk)
 
 
 @login_required
+@declares_permission(CONTACTS, CHANGE)
+@declares_permission(CONTACTS, DELETE)
 def company_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return _merge(request, COMPANY, pk)
 
 
 @login_required
 @require_POST
+@declares_permission(CONTACTS, CHANGE)
+@declares_permission(CONTACTS, DELETE)
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     _require(request, CHANGE, DELETE)
     record = get_object_or_404(MergeRecord, pk=merge_id)

@@ -4,6 +4,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peyvand.accounts.permissions import login_only
+
 from . import selectors
 
 
@@ -17,6 +19,7 @@ def greeting(now=None) -> str:
 
 
 @login_required
+@login_only
 def home(request: HttpRequest) -> HttpResponse:
     context = selectors.home(request.user)
     context["greeting"] = greeting()

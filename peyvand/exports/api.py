@@ -18,7 +18,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Router, Schema, Status
 
-from peyvand.accounts.permissions import EXPORT, SETTINGS, require_perm
+from peyvand.accounts.permissions import (
+    EXPORT,
+    SETTINGS,
+    VIEW,
+    declares_permission_for_args,
+    login_only,
+    require_perm,
+)
 
 from . import services
 from .models import ExportFile
@@ -63,6 +70,7 @@ def _export(request: HttpRequest, pk: int) -> ExportFile:
 
 
 @router.get("/lists/{code}", response={202: ExportOut}, url_name="exports_list_export")
+@declares_permission_for_args(lambda kwargs: get_list(kwargs["code"]).module, VIEW, EXPORT)
 def list_export(request: HttpRequest, code: str, format: Literal["csv", "xlsx"] = "csv"):
     spec, qs = services.list_queryset(request.user, code, request.GET)
     language = translation.get_language() or "fa"
@@ -76,16 +84,19 @@ def list_export(request: HttpRequest, code: str, format: Literal["csv", "xlsx"] 
 
 
 @router.get("/", response=list[ExportOut])
+@login_only
 def my_exports(request: HttpRequest):
     return [_out(e) for e in services.user_exports(request.user)]
 
 
 @router.get("/{int:pk}", response=ExportOut)
+@login_only
 def export_status(request: HttpRequest, pk: int):
     return _out(_export(request, pk))
 
 
 @router.get("/{int:pk}/file")
+@login_only
 def export_file(request: HttpRequest, pk: int) -> HttpResponse:
     export = _export(request, pk)
     if not export.is_ready:

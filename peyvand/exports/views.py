@@ -11,7 +11,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from peyvand.accounts.permissions import EXPORT, SETTINGS, has_perm, require_perm
+from peyvand.accounts.permissions import (
+    EXPORT,
+    SETTINGS,
+    VIEW,
+    declares_permission,
+    declares_permission_for_args,
+    has_perm,
+    login_only,
+    require_perm,
+)
 
 from . import services
 from .models import ExportFile
@@ -29,6 +38,7 @@ def _format(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
+@declares_permission_for_args(lambda kwargs: get_list(kwargs["code"]).module, VIEW, EXPORT)
 def list_export(request: HttpRequest, code: str) -> HttpResponse:
     fmt = _format(request)
     spec, qs = services.list_queryset(request.user, code, request.GET)
@@ -47,6 +57,7 @@ def list_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@login_only
 def export_list(request: HttpRequest) -> HttpResponse:
     exports = list(services.user_exports(request.user))
     labels = {spec.code: spec.label for spec in list_exports()}
@@ -63,6 +74,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@login_only
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         export = services.visible_export(request.user, pk)
@@ -81,6 +93,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@declares_permission(SETTINGS, EXPORT)
 def account_export(request: HttpRequest) -> HttpResponse:
     services.start_account_export(request.user)
     messages.success(

@@ -13,7 +13,13 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from peyvand.accounts.permissions import ADD, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    VIEW,
+    declares_permission,
+    declares_permission_for_args,
+    require_perm,
+)
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
 from . import files, registry, services
@@ -31,7 +37,7 @@ class FieldOut(Schema):
     help: str
 
 
-class TargetOut(Schema):
+class ImportTargetOut(Schema):
     code: str
     label: str
     module: str
@@ -86,7 +92,7 @@ class PreviewRowOut(Schema):
     warnings: list[str]
 
 
-class BulkIn(Schema):
+class ImportBulkIn(Schema):
     rows: list[dict[str, Any]]  # {field name: value}; include "external_id" to upsert
     source: str = "api"
     mode: str = registry.OVERWRITE
@@ -101,7 +107,7 @@ class BulkRowOut(Schema):
     message: str
 
 
-class BulkOut(Schema):
+class ImportBulkOut(Schema):
     created: int
     updated: int
     skipped: int
@@ -143,7 +149,10 @@ def _job(request, job_id: int) -> ImportJob:
 
 
 # --- targets -----------------------------------------------------------------------------------
-@router.get("/targets", response=list[TargetOut], summary="What can be imported, and its fields")
+@router.get(
+    "/targets", response=list[ImportTargetOut], summary="What can be imported, and its fields"
+)
+@declares_permission(IMPORTS, ADD)
 def list_targets(request):
     require_perm(request.user, IMPORTS, ADD)
     return [
@@ -169,6 +178,7 @@ def list_targets(request):
 
 # --- file jobs ---------------------------------------------------------------------------------
 @router.get("/jobs", response=JobPage, summary="Imports (newest first, keyset pages)")
+@declares_permission(IMPORTS, VIEW)
 def list_jobs(request, cursor: str | None = None, limit: int = 50):
     require_perm(request.user, IMPORTS, VIEW)
     try:
@@ -188,6 +198,7 @@ def list_jobs(request, cursor: str | None = None, limit: int = 50):
     response={201: JobOut},
     summary="Upload a file (multipart `file`, optional `target`): CSV, XLSX or vCard",
 )
+@declares_permission(IMPORTS, ADD)
 def create_job(request, file: File[UploadedFile], target: Form[str] = ""):
     try:
         job = services.create_job(request.user, file, target=target)
@@ -197,11 +208,13 @@ def create_job(request, file: File[UploadedFile], target: Form[str] = ""):
 
 
 @router.get("/jobs/{int:job_id}", response=JobOut, summary="Status and progress of an import")
+@declares_permission(IMPORTS, VIEW)
 def get_job(request, job_id: int):
     return _job_out(_job(request, job_id))
 
 
 @router.put("/jobs/{int:job_id}/mapping", response=JobOut, summary="Choose target and columns")
+@declares_permission(IMPORTS, VIEW)
 def set_mapping(request, job_id: int, payload: MappingIn):
     job = services.set_mapping(
         _job(request, job_id),
@@ -219,6 +232,7 @@ def set_mapping(request, job_id: int, payload: MappingIn):
     response=dict[str, str],
     summary="Columns matched to a target's fields by their header names",
 )
+@declares_permission(IMPORTS, VIEW)
 def suggested_mapping(request, job_id: int, target: str):
     job = _job(request, job_id)
     return services.suggest_mapping(services.get_target_for(request.user, target), job.headers)
@@ -229,6 +243,7 @@ def suggested_mapping(request, job_id: int, target: str):
     response=list[PreviewRowOut],
     summary="The first rows as they will be stored, with errors and warnings",
 )
+@declares_permission(IMPORTS, VIEW)
 def preview(request, job_id: int, limit: int = services.PREVIEW_ROWS):
     job = _job(request, job_id)
     if not job.target:
@@ -251,16 +266,19 @@ def _action(request, job_id: int, action) -> dict[str, Any]:
 
 
 @router.post("/jobs/{int:job_id}/run", response=JobOut, summary="Start the import")
+@declares_permission(IMPORTS, VIEW)
 def run(request, job_id: int):
     return _action(request, job_id, services.start)
 
 
 @router.post("/jobs/{int:job_id}/cancel", response=JobOut, summary="Cancel (between batches)")
+@declares_permission(IMPORTS, VIEW)
 def cancel(request, job_id: int):
     return _action(request, job_id, services.cancel)
 
 
 @router.post("/jobs/{int:job_id}/resume", response=JobOut, summary="Continue from the checkpoint")
+@declares_permission(IMPORTS, VIEW)
 def resume(request, job_id: int):
     return _action(request, job_id, services.resume)
 
@@ -270,6 +288,7 @@ def resume(request, job_id: int):
     response=JobOut,
     summary="Remove created records and restore overwritten fields",
 )
+@declares_permission(IMPORTS, VIEW)
 def undo(request, job_id: int):
     return _action(request, job_id, services.undo)
 
@@ -278,6 +297,7 @@ def undo(request, job_id: int):
     "/jobs/{int:job_id}/errors",
     summary="Error report: the failed rows plus an errors column (CSV, UTF-8 with BOM)",
 )
+@declares_permission(IMPORTS, VIEW)
 def error_report(request, job_id: int):
     job = _job(request, job_id)
     if not job.failed_count:
@@ -295,10 +315,12 @@ def error_report(request, job_id: int):
 # --- integrations ------------------------------------------------------------------------------
 @router.post(
     "/{target}/bulk",
-    response=BulkOut,
+    response=ImportBulkOut,
     summary="Create or update up to 1,000 records at once (upsert by external_id)",
 )
-def bulk(request, target: str, payload: BulkIn):
+@declares_permission(IMPORTS, ADD)
+@declares_permission_for_args(lambda kwargs: registry.get_target(kwargs["target"]).module, ADD)
+def bulk(request, target: str, payload: ImportBulkIn):
     """Each row is {field name: value}; see GET /targets for the fields. Rows with an
     `external_id` are matched by (target, source, external_id), so sending the same rows again
     is safe. Rows are validated like the forms; bad rows are reported and the rest are written."""

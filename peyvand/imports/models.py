@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,9 +21,13 @@ IMPORTS = "imports"
 STALE_AFTER = timedelta(minutes=10)
 
 
+STORED_FORMATS = frozenset({"csv", "xlsx", "vcf"})
+
+
 def upload_path(instance: ImportJob, filename: str) -> str:
-    # Random names: the original name is kept in a field, never used as a path.
-    suffix = PurePath(filename).suffix.lower()[:10]
+    # Random names with the extension of the format the content was read as (csv, xlsx, vcf),
+    # never the sender's: the original name is kept in a field, never used as a path.
+    suffix = f".{instance.file_format}" if instance.file_format in STORED_FORMATS else ""
     day = timezone.now()
     return f"imports/{day:%Y/%m}/{secrets.token_hex(16)}{suffix}"
 

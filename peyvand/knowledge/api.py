@@ -18,7 +18,15 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    declares_permission,
+    has_perm,
+    require_perm,
+)
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
 from . import markup, placeholders, selectors, services
@@ -99,7 +107,7 @@ class FeedbackIn(Schema):
     helpful: bool
 
 
-class CategoryOut(Schema):
+class ArticleCategoryOut(Schema):
     id: int
     name: str
     parent_id: int | None
@@ -107,7 +115,7 @@ class CategoryOut(Schema):
     depth: int
 
 
-class CategoryIn(Schema):
+class ArticleCategoryIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., max_length=120)
@@ -248,6 +256,7 @@ def _article_data(user, payload: ArticleIn) -> dict:
 
 
 @router.get("/articles", response=ArticlePage, summary="List articles, last changed first")
+@declares_permission(KNOWLEDGE, VIEW)
 def list_articles(
     request,
     category_id: int | None = None,
@@ -276,6 +285,7 @@ def list_articles(
 @router.get(
     "/articles/search", response=list[ArticleSummaryOut], summary="Search published articles"
 )
+@declares_permission(KNOWLEDGE, VIEW)
 def search_articles(
     request,
     q: str = Query(..., max_length=200),
@@ -295,6 +305,7 @@ def search_articles(
 
 
 @router.post("/articles", response={201: ArticleOut}, summary="Write an article")
+@declares_permission(KNOWLEDGE, ADD)
 def create_article(request, payload: ArticleCreateIn):
     require_perm(request.user, KNOWLEDGE, ADD)
     data = _article_data(request.user, payload)
@@ -303,12 +314,14 @@ def create_article(request, payload: ArticleCreateIn):
 
 
 @router.get("/articles/{int:article_id}", response=ArticleOut, summary="One article")
+@declares_permission(KNOWLEDGE, VIEW)
 def get_article(request, article_id: int):
     require_perm(request.user, KNOWLEDGE, VIEW)
     return _article_out(_article(request.user, article_id))
 
 
 @router.patch("/articles/{int:article_id}", response=ArticleOut, summary="Change an article")
+@declares_permission(KNOWLEDGE, CHANGE)
 def update_article(request, article_id: int, payload: ArticleIn):
     """Only the fields sent change. `tags` replaces the tags; `translation_id: null` unlinks."""
     require_perm(request.user, KNOWLEDGE, CHANGE)
@@ -318,6 +331,7 @@ def update_article(request, article_id: int, payload: ArticleIn):
 
 
 @router.delete("/articles/{int:article_id}", response={204: None}, summary="Delete an article")
+@declares_permission(KNOWLEDGE, DELETE)
 def delete_article(request, article_id: int):
     """Articles used on tickets are kept (422): archive them instead."""
     require_perm(request.user, KNOWLEDGE, DELETE)
@@ -326,6 +340,7 @@ def delete_article(request, article_id: int):
 
 
 @router.post("/articles/{int:article_id}/feedback", response={204: None}, summary="Was it helpful?")
+@declares_permission(KNOWLEDGE, VIEW)
 def article_feedback(request, article_id: int, payload: FeedbackIn):
     require_perm(request.user, KNOWLEDGE, VIEW)
     article = _article(request.user, article_id)
@@ -338,7 +353,8 @@ def article_feedback(request, article_id: int, payload: FeedbackIn):
 # --- Categories -----------------------------------------------------------------------------
 
 
-@router.get("/categories", response=list[CategoryOut], summary="Categories, as a tree")
+@router.get("/categories", response=list[ArticleCategoryOut], summary="Categories, as a tree")
+@declares_permission(KNOWLEDGE, VIEW)
 def list_categories(request):
     require_perm(request.user, KNOWLEDGE, VIEW)
     return [
@@ -353,8 +369,9 @@ def list_categories(request):
     ]
 
 
-@router.post("/categories", response={201: CategoryOut}, summary="Add a category")
-def create_category(request, payload: CategoryIn):
+@router.post("/categories", response={201: ArticleCategoryOut}, summary="Add a category")
+@declares_permission(KNOWLEDGE, CHANGE)
+def create_category(request, payload: ArticleCategoryIn):
     require_perm(request.user, KNOWLEDGE, CHANGE)
     category = services.save_category(
         None,
@@ -379,6 +396,7 @@ def create_category(request, payload: CategoryIn):
 
 
 @router.delete("/categories/{int:category_id}", response={204: None}, summary="Delete a category")
+@declares_permission(KNOWLEDGE, DELETE)
 def delete_category(request, category_id: int):
     """Its articles and responses stay, without a category."""
     require_perm(request.user, KNOWLEDGE, DELETE)
@@ -439,6 +457,7 @@ def _canned_data(user, payload: CannedIn, current: CannedResponse | None) -> dic
 
 
 @router.get("/canned-responses", response=CannedPage, summary="Shared responses and yours")
+@declares_permission(KNOWLEDGE, VIEW)
 def list_canned(
     request,
     language: LanguageCode | None = None,
@@ -464,6 +483,7 @@ def list_canned(
 
 
 @router.get("/canned-responses/placeholders", response=list[PlaceholderOut])
+@declares_permission(KNOWLEDGE, VIEW)
 def list_placeholders(request):
     """The placeholders a canned response may use, as {{name}}."""
     require_perm(request.user, KNOWLEDGE, VIEW)
@@ -472,6 +492,7 @@ def list_placeholders(request):
 
 
 @router.post("/canned-responses", response={201: CannedOut}, summary="Write a canned response")
+@declares_permission(KNOWLEDGE, ADD)
 def create_canned(request, payload: CannedCreateIn):
     """Personal unless `is_shared` (which needs knowledge.change). Unknown placeholders are
     refused (422) with the list of known ones."""
@@ -483,12 +504,14 @@ def create_canned(request, payload: CannedCreateIn):
 
 
 @router.get("/canned-responses/{int:response_id}", response=CannedOut)
+@declares_permission(KNOWLEDGE, VIEW)
 def get_canned(request, response_id: int):
     require_perm(request.user, KNOWLEDGE, VIEW)
     return _canned_out(_canned(request.user, response_id))
 
 
 @router.patch("/canned-responses/{int:response_id}", response=CannedOut)
+@declares_permission(KNOWLEDGE, VIEW)
 def update_canned(request, response_id: int, payload: CannedIn):
     """Personal responses: their owner only. Shared ones: knowledge.change."""
     require_perm(request.user, KNOWLEDGE, VIEW)
@@ -502,6 +525,8 @@ def update_canned(request, response_id: int, payload: CannedIn):
 
 
 @router.delete("/canned-responses/{int:response_id}", response={204: None})
+@declares_permission(KNOWLEDGE, VIEW)
+@declares_permission(KNOWLEDGE, DELETE)
 def delete_canned(request, response_id: int):
     """Responses used on tickets are kept (422): set is_active false instead."""
     require_perm(request.user, KNOWLEDGE, VIEW)
@@ -522,6 +547,7 @@ class PreviewIn(Schema):
 
 
 @router.post("/canned-responses/preview", response=RenderedOut, summary="Preview any text")
+@declares_permission(KNOWLEDGE, VIEW)
 def preview_text(request, payload: PreviewIn):
     """Fills the placeholders of `body` with example values (the editor's live preview)."""
     require_perm(request.user, KNOWLEDGE, VIEW)

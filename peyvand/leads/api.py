@@ -21,7 +21,14 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    declares_permission,
+    require_perm,
+)
 from peyvand.core.dates import InvalidDate, parse_date
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
@@ -188,7 +195,7 @@ class ConvertOut(Schema):
     lead: LeadOut
 
 
-class InteractionIn(Schema):
+class LeadInteractionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["note", "call", "email", "meeting", "sms"]
@@ -336,6 +343,7 @@ def _limit(limit: int) -> int:
 
 
 @router.get("", response=LeadPage, summary="List leads, newest first")
+@declares_permission(LEADS, VIEW)
 def list_leads(
     request,
     status: str = "",
@@ -387,6 +395,7 @@ def list_leads(
 
 
 @router.post("", response={200: CaptureOut, 201: CaptureOut, 409: dict}, summary="Capture a lead")
+@declares_permission(LEADS, ADD)
 def create_lead(request, payload: LeadCreateIn):
     """Creates a lead, or - when the phone or email matches an open lead or a contact - adds an
     inquiry to that record (`attached_to`) instead of a duplicate. Send an `Idempotency-Key`
@@ -422,12 +431,14 @@ def _visible(user, lead: Lead) -> bool:
 @router.get(
     "/{int:lead_id}", response=LeadDetailOut, summary="One lead, with its score explanation"
 )
+@declares_permission(LEADS, VIEW)
 def get_lead(request, lead_id: int):
     require_perm(request.user, LEADS, VIEW)
     return _detail_out(_lead(request.user, lead_id))
 
 
 @router.patch("/{int:lead_id}", response=LeadDetailOut, summary="Change a lead's details")
+@declares_permission(LEADS, CHANGE)
 def update_lead(request, lead_id: int, payload: LeadIn):
     """Only the fields sent change; the result is validated like a new lead."""
     require_perm(request.user, LEADS, CHANGE)
@@ -454,6 +465,7 @@ def update_lead(request, lead_id: int, payload: LeadIn):
 
 
 @router.post("/{int:lead_id}/status", response=LeadDetailOut, summary="Change the status")
+@declares_permission(LEADS, CHANGE)
 def change_status(request, lead_id: int, payload: StatusIn):
     """`unqualified` needs a reason (not_a_fit, spam, duplicate, invalid_contact, no_authority,
     other); `lost` needs one too (price, competitor, no_budget, no_response, timing,
@@ -467,6 +479,7 @@ def change_status(request, lead_id: int, payload: StatusIn):
 
 
 @router.post("/{int:lead_id}/assign", response=LeadDetailOut, summary="Assign to a person or team")
+@declares_permission(LEADS, CHANGE)
 def assign(request, lead_id: int, payload: AssignIn):
     require_perm(request.user, LEADS, CHANGE)
     lead = _lead(request.user, lead_id)
@@ -481,6 +494,8 @@ def assign(request, lead_id: int, payload: AssignIn):
 
 
 @router.post("/{int:lead_id}/convert", response=ConvertOut, summary="Convert into a contact")
+@declares_permission(LEADS, CHANGE)
+@declares_permission("contacts", ADD)
 def convert(request, lead_id: int, payload: ConvertIn):
     """Qualified leads only. Links an existing contact (same phone or email) or creates one,
     and a company; moves the lead's timeline to the contact. Converting again answers the same
@@ -501,7 +516,8 @@ def convert(request, lead_id: int, payload: ConvertIn):
 @router.post(
     "/{int:lead_id}/interactions", response={201: EntryOut}, summary="Log a call, email, ..."
 )
-def log_interaction(request, lead_id: int, payload: InteractionIn):
+@declares_permission(LEADS, CHANGE)
+def log_interaction(request, lead_id: int, payload: LeadInteractionIn):
     """Anything but a note counts as contacting the lead and stops its first-response clock."""
     require_perm(request.user, LEADS, CHANGE)
     lead = _lead(request.user, lead_id)
@@ -532,6 +548,7 @@ def _entry_out(entry) -> dict:
 
 
 @router.get("/{int:lead_id}/timeline", response=list[EntryOut], summary="The lead's history")
+@declares_permission(LEADS, VIEW)
 def lead_timeline(request, lead_id: int):
     require_perm(request.user, LEADS, VIEW)
     lead = _lead(request.user, lead_id)
@@ -636,12 +653,14 @@ def _save_web_form(request, lead_form: LeadForm, payload: WebFormIn) -> LeadForm
 
 
 @router.get("/forms", response=list[WebFormOut], summary="Web forms")
+@declares_permission(LEAD_SETUP, VIEW)
 def list_forms(request):
     require_perm(request.user, LEAD_SETUP, VIEW)
     return [_form_out(request, f) for f in LeadForm.objects.order_by("name", "id")[:500]]
 
 
 @router.post("/forms", response={201: WebFormOut}, summary="Design a web form")
+@declares_permission(LEAD_SETUP, CHANGE)
 def create_form(request, payload: WebFormIn):
     """`fields`: [{"field": "phone", "required": true, "label": "..."}], from name, first_name,
     last_name, phone, email, company, job_title, company_size, province, city, product,
@@ -651,6 +670,7 @@ def create_form(request, payload: WebFormIn):
 
 
 @router.get("/forms/{int:form_id}", response=WebFormOut, summary="One web form")
+@declares_permission(LEAD_SETUP, VIEW)
 def get_form(request, form_id: int):
     require_perm(request.user, LEAD_SETUP, VIEW)
     lead_form = LeadForm.objects.filter(pk=form_id).first()
@@ -660,6 +680,7 @@ def get_form(request, form_id: int):
 
 
 @router.patch("/forms/{int:form_id}", response=WebFormOut, summary="Change a web form")
+@declares_permission(LEAD_SETUP, CHANGE)
 def update_form(request, form_id: int, payload: WebFormIn):
     require_perm(request.user, LEAD_SETUP, CHANGE)
     lead_form = LeadForm.objects.filter(pk=form_id).first()
@@ -791,12 +812,14 @@ def _rules_qs():
 
 
 @router.get("/rules", response=list[RuleOut], summary="Assignment rules, in order")
+@declares_permission(LEAD_SETUP, VIEW)
 def list_rules(request):
     require_perm(request.user, LEAD_SETUP, VIEW)
     return [_rule_out(r) for r in _rules_qs()[:500]]
 
 
 @router.post("/rules", response={201: RuleOut}, summary="Add an assignment rule (last in order)")
+@declares_permission(LEAD_SETUP, CHANGE)
 def create_rule(request, payload: RuleIn):
     """Conditions left empty match anything. Give exactly one of assign_user_id and
     assign_team_id."""
@@ -812,12 +835,14 @@ def _rule(rule_id: int) -> AssignmentRule:
 
 
 @router.patch("/rules/{int:rule_id}", response=RuleOut, summary="Change an assignment rule")
+@declares_permission(LEAD_SETUP, CHANGE)
 def update_rule(request, rule_id: int, payload: RuleIn):
     require_perm(request.user, LEAD_SETUP, CHANGE)
     return _rule_out(_save_rule(_rule(rule_id), payload))
 
 
 @router.delete("/rules/{int:rule_id}", response={204: None}, summary="Delete an assignment rule")
+@declares_permission(LEAD_SETUP, DELETE)
 def delete_rule(request, rule_id: int):
     require_perm(request.user, LEAD_SETUP, DELETE)
     _rule(rule_id).delete()
@@ -877,12 +902,14 @@ def _save_scoring(rule: ScoringRule, payload: ScoringRuleIn) -> ScoringRule:
 
 
 @router.get("/scoring-rules", response=list[ScoringRuleOut], summary="Scoring rules")
+@declares_permission(LEAD_SETUP, VIEW)
 def list_scoring_rules(request):
     require_perm(request.user, LEAD_SETUP, VIEW)
     return [_scoring_out(r) for r in ScoringRule.objects.order_by("order", "id")[:500]]
 
 
 @router.post("/scoring-rules", response={201: ScoringRuleOut}, summary="Add a scoring rule")
+@declares_permission(LEAD_SETUP, CHANGE)
 def create_scoring_rule(request, payload: ScoringRuleIn):
     """Open leads are rescored in the background after any change."""
     require_perm(request.user, LEAD_SETUP, CHANGE)
@@ -892,6 +919,7 @@ def create_scoring_rule(request, payload: ScoringRuleIn):
 @router.patch(
     "/scoring-rules/{int:rule_id}", response=ScoringRuleOut, summary="Change a scoring rule"
 )
+@declares_permission(LEAD_SETUP, CHANGE)
 def update_scoring_rule(request, rule_id: int, payload: ScoringRuleIn):
     require_perm(request.user, LEAD_SETUP, CHANGE)
     rule = ScoringRule.objects.filter(pk=rule_id).first()
@@ -903,6 +931,7 @@ def update_scoring_rule(request, rule_id: int, payload: ScoringRuleIn):
 @router.delete(
     "/scoring-rules/{int:rule_id}", response={204: None}, summary="Delete a scoring rule"
 )
+@declares_permission(LEAD_SETUP, DELETE)
 def delete_scoring_rule(request, rule_id: int):
     from .tasks import rescore_open_leads_job
 
@@ -954,6 +983,7 @@ def _date(value: str, field: str) -> dt.date | None:
 
 
 @router.get("/reports/funnel", response=FunnelOut, summary="Lead funnel by channel and month")
+@declares_permission(LEADS, VIEW)
 def funnel_report(request, start: str = "", end: str = ""):
     """Leads created from `start` to `end` (Jalali or Gregorian dates; default: the last six
     months). Months are Jalali when your language is Persian."""

@@ -29,3 +29,8 @@ class LeadsConfig(AppConfig):
         auditlog.register(models.AssignmentRule, m2m_fields={"forms"})
         auditlog.register(models.ScoringRule)
         auditlog.register(models.LeadForm)
+
+        # Export and erasure of a customer (right to be forgotten, contacts.privacy).
+        from . import privacy
+
+        privacy.register()

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy, override
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
+from peyvand.accounts.permissions import public_route
+
 from . import services
 from .forms import FORM_FIELD_NAMES, FORM_FIELDS, HONEYPOT_FIELD
 from .inputs import LeadDataForm, LeadInput
@@ -267,6 +269,7 @@ def _active_form(key: str) -> LeadForm | None:
 
 @csrf_exempt
 @_embeddable
+@public_route
 def submit(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))
@@ -333,6 +336,7 @@ def _submit(request: HttpRequest, lead_form: LeadForm) -> HttpResponse:
 
 @xframe_options_exempt
 @_embeddable
+@public_route
 def hosted_form(request: HttpRequest, key: str) -> HttpResponse:
     """The form on a page of its own, for a link or an iframe."""
     lead_form = _active_form(key)

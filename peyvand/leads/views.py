@@ -25,6 +25,8 @@ from peyvand.accounts.permissions import (
     DELETE,
     EXPORT,
     VIEW,
+    declares_permission,
+    declares_permission_for_args,
     has_perm,
     permission_required,
 )
@@ -612,6 +614,8 @@ def form_list(request: HttpRequest) -> HttpResponse:
 
 
 @_requires(LEAD_SETUP, VIEW)
+@declares_permission(LEAD_SETUP, CHANGE, to_write=True)
+@declares_permission_for_args(lambda kwargs: None if kwargs.get("pk") else LEAD_SETUP, CHANGE)
 def form_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     lead_form = get_object_or_404(LeadForm, pk=pk) if pk else LeadForm()
     can_change = has_perm(request.user, LEAD_SETUP, CHANGE)

@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie
 
+from peyvand.accounts.permissions import portal_route, public_route
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 from peyvand.knowledge import markup
 from peyvand.knowledge import selectors as knowledge
@@ -60,7 +61,7 @@ class CustomerOut(Schema):
     name: str
 
 
-class TicketOut(Schema):
+class PortalTicketOut(Schema):
     id: int
     reference: str
     subject: str
@@ -70,8 +71,8 @@ class TicketOut(Schema):
     last_activity_at: dt.datetime
 
 
-class TicketPage(Schema):
-    items: list[TicketOut]
+class PortalTicketPage(Schema):
+    items: list[PortalTicketOut]
     next_cursor: str | None
 
 
@@ -81,7 +82,7 @@ class AttachmentOut(Schema):
     size: int
 
 
-class MessageOut(Schema):
+class PortalMessageOut(Schema):
     id: int
     from_support: bool
     author: str
@@ -90,28 +91,28 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class TicketDetailOut(TicketOut):
+class PortalTicketDetailOut(PortalTicketOut):
     description: str
-    messages: list[MessageOut]
+    messages: list[PortalMessageOut]
 
 
-class TicketIn(Schema):
+class PortalTicketIn(Schema):
     subject: str
     description: str
 
 
-class MessageIn(Schema):
+class PortalMessageIn(Schema):
     body: str
 
 
-class ArticleOut(Schema):
+class PortalArticleOut(Schema):
     id: int
     title: str
     language: str
     excerpt: str
 
 
-class ArticleDetailOut(ArticleOut):
+class ArticleDetailOut(PortalArticleOut):
     body_html: str
     updated_at: dt.datetime
 
@@ -153,6 +154,7 @@ def _detail(ticket) -> dict:
 
 
 @router.post("/auth/code", auth=None, response={202: Detail}, summary="Send a sign-in code")
+@public_route
 def request_code(request, payload: CodeIn):
     """Always the same answer whether or not a customer has the address."""
     try:
@@ -170,6 +172,7 @@ def request_code(request, payload: CodeIn):
 
 
 @router.post("/auth/verify", auth=None, response={200: CustomerOut}, summary="Sign in")
+@public_route
 def verify_code(request, payload: VerifyIn):
     try:
         contact = services.verify_code(request.session.get(PENDING_KEY), payload.code)
@@ -180,12 +183,14 @@ def verify_code(request, payload: VerifyIn):
 
 
 @router.post("/auth/logout", response={204: None}, summary="Sign out")
+@portal_route
 def logout(request):
     sign_out(request)
     return Status(204, None)
 
 
 @router.get("/me", response=CustomerOut, summary="The signed-in customer")
+@portal_route
 def me(request):
     return {"id": request.auth.pk, "name": request.auth.full_name}
 
@@ -193,7 +198,8 @@ def me(request):
 # --- Tickets --------------------------------------------------------------------------------
 
 
-@router.get("/tickets", response=TicketPage, summary="My tickets")
+@router.get("/tickets", response=PortalTicketPage, summary="My tickets")
+@portal_route
 def list_tickets(request, cursor: str | None = None):
     queryset = selectors.tickets_of(request.auth).only(
         "id", "number", "subject", "status", "created_at", "last_activity_at"
@@ -207,13 +213,15 @@ def list_tickets(request, cursor: str | None = None):
     return {"items": [_ticket(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/tickets/{int:ticket_id}", response=TicketDetailOut, summary="One of my tickets")
+@router.get("/tickets/{int:ticket_id}", response=PortalTicketDetailOut, summary="One of my tickets")
+@portal_route
 def get_ticket(request, ticket_id: int):
     return _detail(selectors.ticket_for(request.auth, ticket_id))
 
 
-@router.post("/tickets", response={201: TicketDetailOut}, summary="Open a ticket")
-def open_ticket(request, payload: TicketIn):
+@router.post("/tickets", response={201: PortalTicketDetailOut}, summary="Open a ticket")
+@portal_route
+def open_ticket(request, payload: PortalTicketIn):
     ticket = services.open_ticket(
         request.auth, subject=payload.subject, description=payload.description
     )
@@ -222,10 +230,11 @@ def open_ticket(request, payload: TicketIn):
 
 @router.post(
     "/tickets/{int:ticket_id}/messages",
-    response={201: TicketDetailOut},
+    response={201: PortalTicketDetailOut},
     summary="Reply on one of my tickets",
 )
-def reply(request, ticket_id: int, payload: MessageIn):
+@portal_route
+def reply(request, ticket_id: int, payload: PortalMessageIn):
     ticket = selectors.ticket_for(request.auth, ticket_id)
     message = services.reply(ticket, request.auth, body=payload.body)
     return Status(201, _detail(message.ticket))
@@ -234,7 +243,8 @@ def reply(request, ticket_id: int, payload: MessageIn):
 # --- Knowledge base -------------------------------------------------------------------------
 
 
-@router.get("/articles", response=list[ArticleOut], summary="Search the help articles")
+@router.get("/articles", response=list[PortalArticleOut], summary="Search the help articles")
+@portal_route
 def search_articles(request, q: str = ""):
     found = knowledge.search_articles(q[:200], public_only=True) if q.strip() else []
     return [
@@ -244,6 +254,7 @@ def search_articles(request, q: str = ""):
 
 
 @router.get("/articles/{int:article_id}", response=ArticleDetailOut, summary="A help article")
+@portal_route
 def get_article(request, article_id: int):
     article = knowledge.public_article(article_id)
     if article is None:

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from peyvand.accounts.permissions import portal_route, public_route
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 from peyvand.knowledge import markup
 from peyvand.knowledge import selectors as knowledge
@@ -42,11 +43,13 @@ def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return render(request, template, context)
 
 
+@public_route
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("portal:tickets" if portal_contact(request) else "portal:login")
 
 
 @require_http_methods(["GET", "POST"])
+@public_route
 def login(request: HttpRequest) -> HttpResponse:
     if portal_contact(request) is not None:
         return redirect("portal:tickets")
@@ -67,6 +70,7 @@ def login(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@public_route
 def verify(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(PENDING_KEY)
     if not pending:
@@ -86,12 +90,14 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@public_route
 def logout(request: HttpRequest) -> HttpResponse:
     sign_out(request)
     return redirect("portal:login")
 
 
 @require_POST
+@public_route
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
@@ -112,6 +118,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
+@portal_route
 def tickets(request: HttpRequest) -> HttpResponse:
     contact = request.portal_contact
     queryset = selectors.tickets_of(contact).only(
@@ -131,6 +138,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 @require_http_methods(["GET", "POST"])
+@portal_route
 def new_ticket(request: HttpRequest) -> HttpResponse:
     form = NewTicketForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -150,6 +158,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 @require_http_methods(["GET", "POST"])
+@portal_route
 def ticket(request: HttpRequest, pk: int) -> HttpResponse:
     contact = request.portal_contact
     item = selectors.ticket_for(contact, pk)
@@ -176,6 +185,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_required
+@portal_route
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     item = selectors.ticket_for(request.portal_contact, pk)
     found = selectors.public_attachments(item).filter(pk=attachment_pk).first()
@@ -188,6 +198,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
 
 
 @customer_required
+@portal_route
 def articles(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:200]
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
@@ -217,6 +228,7 @@ def articles(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
+@portal_route
 def article(request: HttpRequest, pk: int) -> HttpResponse:
     item = knowledge.public_article(pk)
     if item is None:
@@ -237,6 +249,7 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_POST
+@portal_route
 def article_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Was this helpful?": counted once per article and portal session."""
     item = knowledge.public_article(pk)

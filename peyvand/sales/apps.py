@@ -32,3 +32,8 @@ class SalesConfig(AppConfig):
         auditlog.register(pipelines.Pipeline)
         auditlog.register(pipelines.Stage)
         auditlog.register(pipelines.LostReason)
+
+        # Export and erasure of a customer (right to be forgotten, contacts.privacy).
+        from . import privacy
+
+        privacy.register()

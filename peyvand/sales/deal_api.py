@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    declares_any_permission,
+    declares_permission,
+    has_perm,
+    require_perm,
+)
 from peyvand.commerce.api import OrderDetailOut, _order_detail_out
 from peyvand.commerce.models import ORDERS
 from peyvand.core.pagination import InvalidCursor
@@ -80,7 +89,7 @@ class PipelineIn(Schema):
     stages: list[StageIn] | None = None
 
 
-class LineIn(Schema):
+class DealLineIn(Schema):
     product_id: int | None = None
     name: str = ""
     quantity: str = "1"
@@ -88,7 +97,7 @@ class LineIn(Schema):
     discount_percent: str = "0"
 
 
-class LineOut(Schema):
+class DealLineOut(Schema):
     id: int
     product_id: int | None
     name: str
@@ -127,7 +136,7 @@ class DealOut(Schema):
 
 
 class DealDetailOut(DealOut):
-    lines: list[LineOut]
+    lines: list[DealLineOut]
 
 
 class DealPage(Schema):
@@ -151,7 +160,7 @@ class DealIn(Schema):
     stage_id: int | None = None
     source_lead_id: int | None = None
     source_campaign: str | None = None
-    lines: list[LineIn] | None = None
+    lines: list[DealLineIn] | None = None
 
 
 class MoveIn(Schema):
@@ -350,12 +359,14 @@ def _require_read(user) -> None:
 
 
 @pipelines_router.get("", response=list[PipelineOut], summary="Pipelines with their stages")
+@declares_any_permission((DEALS, VIEW), (SALES_SETUP, VIEW))
 def list_pipelines(request):
     _require_read(request.user)
     return [_pipeline_out(p) for p in Pipeline.objects.prefetch_related("stages")]
 
 
 @pipelines_router.post("", response={201: PipelineOut}, summary="Create a pipeline")
+@declares_permission(SALES_SETUP, ADD)
 def create_pipeline(request, payload: PipelineIn):
     require_perm(request.user, SALES_SETUP, ADD)
     values = payload.model_dump(exclude_unset=True, exclude={"stages"})
@@ -365,12 +376,14 @@ def create_pipeline(request, payload: PipelineIn):
 
 
 @pipelines_router.get("/{int:pipeline_id}", response=PipelineOut, summary="One pipeline")
+@declares_any_permission((DEALS, VIEW), (SALES_SETUP, VIEW))
 def get_pipeline(request, pipeline_id: int):
     _require_read(request.user)
     return _pipeline_out(get_object_or_404(Pipeline, pk=pipeline_id))
 
 
 @pipelines_router.patch("/{int:pipeline_id}", response=PipelineOut, summary="Change a pipeline")
+@declares_permission(SALES_SETUP, CHANGE)
 def update_pipeline(request, pipeline_id: int, payload: PipelineIn):
     require_perm(request.user, SALES_SETUP, CHANGE)
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
@@ -383,6 +396,7 @@ def update_pipeline(request, pipeline_id: int, payload: PipelineIn):
 
 
 @pipelines_router.delete("/{int:pipeline_id}", response={204: None}, summary="Delete a pipeline")
+@declares_permission(SALES_SETUP, DELETE)
 def delete_pipeline(request, pipeline_id: int):
     """Only a pipeline without deals; archive (is_active=false) the others."""
     require_perm(request.user, SALES_SETUP, DELETE)
@@ -393,6 +407,7 @@ def delete_pipeline(request, pipeline_id: int):
 @pipelines_router.get(
     "/{int:pipeline_id}/board", response=BoardOut, summary="Board totals per open stage"
 )
+@declares_permission(DEALS, VIEW)
 def board_summary(request, pipeline_id: int):
     """Count, amount and weighted amount (by win probability) per stage and currency; takes
     the same filters as the deal list (owner, team, close_month, rotting)."""
@@ -406,6 +421,7 @@ def board_summary(request, pipeline_id: int):
 
 
 @deals_router.get("", response=DealPage, summary="List deals, newest first")
+@declares_permission(DEALS, VIEW)
 def list_deals(request, cursor: str | None = None, limit: int = 50):
     """Filters (query parameters, combine): pipeline, stage, status (open/won/lost), owner (id
     or "me"), team, contact, company, close_month ("1403-05" Jalali or "2024-08"), rotting=1.
@@ -420,6 +436,7 @@ def list_deals(request, cursor: str | None = None, limit: int = 50):
 
 
 @deals_router.post("", response={201: DealDetailOut}, summary="Create a deal")
+@declares_permission(DEALS, ADD)
 def create_deal(request, payload: DealIn):
     require_perm(request.user, DEALS, ADD)
     data = _deal_input(payload)
@@ -430,12 +447,14 @@ def create_deal(request, payload: DealIn):
 
 
 @deals_router.get("/{int:deal_id}", response=DealDetailOut, summary="One deal with its lines")
+@declares_permission(DEALS, VIEW)
 def get_deal(request, deal_id: int):
     require_perm(request.user, DEALS, VIEW)
     return _detail(request.user, deal_id)
 
 
 @deals_router.patch("/{int:deal_id}", response=DealDetailOut, summary="Change a deal")
+@declares_permission(DEALS, CHANGE)
 def update_deal(request, deal_id: int, payload: DealIn):
     require_perm(request.user, DEALS, CHANGE)
     deal = _deal(request.user, deal_id)
@@ -444,6 +463,7 @@ def update_deal(request, deal_id: int, payload: DealIn):
 
 
 @deals_router.delete("/{int:deal_id}", response={204: None}, summary="Delete a deal")
+@declares_permission(DEALS, DELETE)
 def delete_deal(request, deal_id: int):
     require_perm(request.user, DEALS, DELETE)
     services.delete_deal(_deal(request.user, deal_id), user=request.user)
@@ -458,6 +478,7 @@ def _stage(stage_id: int) -> Stage:
 
 
 @deals_router.post("/{int:deal_id}/move", response=DealDetailOut, summary="Move to a stage")
+@declares_permission(DEALS, CHANGE)
 def move_deal(request, deal_id: int, payload: MoveIn):
     """The board's drag and drop. A won/lost stage wins/loses the deal (lost needs
     lost_reason_id while lost reasons exist); an open stage reopens a closed deal. The
@@ -477,6 +498,7 @@ def move_deal(request, deal_id: int, payload: MoveIn):
 
 
 @deals_router.post("/{int:deal_id}/won", response=DealDetailOut, summary="Mark as won")
+@declares_permission(DEALS, CHANGE)
 def won(request, deal_id: int):
     require_perm(request.user, DEALS, CHANGE)
     services.mark_won(_deal(request.user, deal_id), user=request.user)
@@ -484,6 +506,7 @@ def won(request, deal_id: int):
 
 
 @deals_router.post("/{int:deal_id}/lost", response=DealDetailOut, summary="Mark as lost")
+@declares_permission(DEALS, CHANGE)
 def lost(request, deal_id: int, payload: LostIn):
     require_perm(request.user, DEALS, CHANGE)
     services.mark_lost(
@@ -496,6 +519,7 @@ def lost(request, deal_id: int, payload: LostIn):
 
 
 @deals_router.post("/{int:deal_id}/reopen", response=DealDetailOut, summary="Reopen")
+@declares_permission(DEALS, CHANGE)
 def reopen(request, deal_id: int, stage_id: int | None = None):
     require_perm(request.user, DEALS, CHANGE)
     stage = _stage(stage_id) if stage_id else None
@@ -508,6 +532,7 @@ def reopen(request, deal_id: int, stage_id: int | None = None):
     response={200: OrderDetailOut, 201: OrderDetailOut},
     summary="Create the order of a won deal",
 )
+@declares_permission(ORDERS, ADD)
 def create_order(request, deal_id: int):
     """From the deal's product lines (or one line of its title and amount). Idempotent: 201
     when the order is created, 200 with the existing one (also an accepted quote's order).
@@ -520,6 +545,7 @@ def create_order(request, deal_id: int):
 @deals_router.get(
     "/{int:deal_id}/stage-history", response=list[StageChangeOut], summary="Stage history"
 )
+@declares_permission(DEALS, VIEW)
 def stage_history(request, deal_id: int):
     """Oldest first; seconds_in_previous is how long the deal stayed in the stage it left."""
     require_perm(request.user, DEALS, VIEW)

@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from peyvand.accounts.permissions import CHANGE, REPORTS, VIEW, declares_permission
 from peyvand.core.periods import InvalidPeriod, Period
 
 from . import forecast
-from .models import Currency, SalesTarget
+from .models import DEALS, SALES_SETUP, Currency, SalesTarget
 
 router = Router(tags=["Sales forecast"])
 
@@ -113,6 +114,8 @@ def _period_out(period: Period) -> dict:
 
 
 @router.get("", response=ForecastOut)
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
 def get_forecast(request, period: str | None = None, currency: str | None = None):
     _require_view(request)
     chosen = _period(period) if period else Period.current(language=request.user.language)
@@ -127,6 +130,8 @@ def get_forecast(request, period: str | None = None, currency: str | None = None
 
 
 @router.get("/accuracy", response=list[AccuracyOut])
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
 def get_accuracy(
     request, period: str | None = None, subject: str | None = None, currency: str | None = None
 ):
@@ -149,6 +154,8 @@ def _target_out(target: SalesTarget) -> dict:
 
 
 @router.get("/targets", response=list[TargetOut])
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
 def list_targets(request, period: str | None = None):
     _require_view(request)
     chosen = _period(period) if period else Period.current(language=request.user.language)
@@ -157,6 +164,9 @@ def list_targets(request, period: str | None = None):
 
 
 @router.post("/targets", response={200: TargetOut, 201: TargetOut})
+@declares_permission(DEALS, VIEW)
+@declares_permission(SALES_SETUP, CHANGE)
+@declares_permission(REPORTS, VIEW)
 def set_target(request, payload: TargetIn):
     if not forecast.can_edit_targets(request.user):
         raise PermissionDenied(_("You do not have permission to do this."))
@@ -179,6 +189,9 @@ def set_target(request, payload: TargetIn):
 
 
 @router.delete("/targets/{target_id}", response={204: None})
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
+@declares_permission(SALES_SETUP, CHANGE)
 def delete_target(request, target_id: int):
     if not forecast.can_edit_targets(request.user):
         raise PermissionDenied(_("You do not have permission to do this."))

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peyvand.accounts.models import Team, User
+from peyvand.accounts.permissions import CHANGE, REPORTS, VIEW, declares_permission
 from peyvand.core.periods import KINDS, MONTH, InvalidPeriod, Period
 from peyvand.core.persian import to_latin_digits
 
 from . import forecast
-from .models import Currency, PeriodKind, SalesTarget
+from .models import DEALS, SALES_SETUP, Currency, PeriodKind, SalesTarget
 
 _AMOUNT_SEPARATORS = str.maketrans({",": "", "\u066c": "", " ": "", "\u066b": "."})
 
@@ -71,6 +72,8 @@ def _currency(request: HttpRequest) -> str:
 
 
 @_forecast_page
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
 def forecast_page(request: HttpRequest) -> HttpResponse:
     period, error = selected_period(request)
     currency = _currency(request)
@@ -188,6 +191,9 @@ class TargetForm(forms.Form):
 
 
 @_forecast_page
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
+@declares_permission(SALES_SETUP, CHANGE, to_write=True)
 def targets_page(request: HttpRequest) -> HttpResponse:
     period, error = selected_period(request)
     can_edit = forecast.can_edit_targets(request.user)
@@ -244,6 +250,9 @@ def targets_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @_forecast_page
+@declares_permission(DEALS, VIEW)
+@declares_permission(REPORTS, VIEW)
+@declares_permission(SALES_SETUP, CHANGE)
 def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not forecast.can_edit_targets(request.user):
         raise PermissionDenied(_("You do not have permission to do this."))

@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from peyvand.accounts.permissions import ADD, CHANGE, VIEW, require_perm
+from peyvand.accounts.permissions import ADD, CHANGE, VIEW, declares_permission, require_perm
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
 from . import quote_pdf, quotes
@@ -30,7 +30,7 @@ router = Router(tags=["quotes"])
 Number = str | int
 
 
-class LineIn(Schema):
+class QuoteLineIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     product: int | None = Field(None, description="Catalogue product id; fills the defaults.")
@@ -53,7 +53,7 @@ class QuoteIn(Schema):
     valid_until: str | None = Field(None, description="1403/05/12 (Jalali) or 2024-08-02.")
     notes: str | None = None
     terms: str | None = None
-    lines: list[LineIn] | None = None
+    lines: list[QuoteLineIn] | None = None
 
 
 class QuotePatch(Schema):
@@ -64,7 +64,7 @@ class QuotePatch(Schema):
     valid_until: str | None = None
     notes: str | None = None
     terms: str | None = None
-    lines: list[LineIn] | None = Field(None, description="When sent, replaces every line.")
+    lines: list[QuoteLineIn] | None = Field(None, description="When sent, replaces every line.")
 
 
 class RejectIn(Schema):
@@ -73,7 +73,7 @@ class RejectIn(Schema):
     reason: str = Field("", max_length=300)
 
 
-class LineOut(Schema):
+class QuoteLineOut(Schema):
     id: int
     position: int
     product_id: int | None
@@ -122,7 +122,7 @@ class QuoteDetailOut(QuoteOut):
     notes: str
     terms: str
     rejection_reason: str
-    lines: list[LineOut]
+    lines: list[QuoteLineOut]
 
 
 class QuotePage(Schema):
@@ -206,6 +206,7 @@ def _data(payload: Schema) -> dict[str, Any]:
 
 
 @router.get("", response=QuotePage, summary="List quotes, newest first")
+@declares_permission(DEALS, VIEW)
 def list_quotes(
     request,
     status: str = "",
@@ -240,6 +241,7 @@ def list_quotes(
 
 
 @router.post("", response={201: QuoteDetailOut}, summary="Create a draft quote")
+@declares_permission(DEALS, ADD)
 def create_quote(request, payload: QuoteIn):
     """For a deal (its customer and owner by default) or a contact/company."""
     require_perm(request.user, DEALS, ADD)
@@ -248,12 +250,14 @@ def create_quote(request, payload: QuoteIn):
 
 
 @router.get("/{quote_id}", response=QuoteDetailOut, summary="One quote with its lines")
+@declares_permission(DEALS, VIEW)
 def get_quote(request, quote_id: int):
     require_perm(request.user, DEALS, VIEW)
     return _detail(_get(request.user, quote_id))
 
 
 @router.patch("/{quote_id}", response=QuoteDetailOut, summary="Edit a draft")
+@declares_permission(DEALS, CHANGE)
 def update_quote(request, quote_id: int, payload: QuotePatch):
     """Only the latest version while it is a draft; `lines` replaces every line."""
     require_perm(request.user, DEALS, CHANGE)
@@ -263,6 +267,7 @@ def update_quote(request, quote_id: int, payload: QuotePatch):
 
 
 @router.post("/{quote_id}/revise", response={201: QuoteDetailOut}, summary="Make a new version")
+@declares_permission(DEALS, CHANGE)
 def revise_quote(request, quote_id: int):
     """Copies a sent, rejected or expired quote into a new draft version; the old version is
     kept unchanged."""
@@ -272,6 +277,7 @@ def revise_quote(request, quote_id: int):
 
 
 @router.post("/{quote_id}/send", response=QuoteDetailOut, summary="Mark as sent")
+@declares_permission(DEALS, CHANGE)
 def send_quote(request, quote_id: int):
     require_perm(request.user, DEALS, CHANGE)
     quotes.send_quote(_get(request.user, quote_id), user=request.user)
@@ -279,6 +285,7 @@ def send_quote(request, quote_id: int):
 
 
 @router.post("/{quote_id}/accept", response=QuoteDetailOut, summary="Accept; creates the order")
+@declares_permission(DEALS, CHANGE)
 def accept_quote(request, quote_id: int):
     """Creates the order once: accepting again returns the same quote and `order_id`."""
     require_perm(request.user, DEALS, CHANGE)
@@ -287,6 +294,7 @@ def accept_quote(request, quote_id: int):
 
 
 @router.post("/{quote_id}/reject", response=QuoteDetailOut, summary="Mark as rejected")
+@declares_permission(DEALS, CHANGE)
 def reject_quote(request, quote_id: int, payload: RejectIn | None = None):
     require_perm(request.user, DEALS, CHANGE)
     reason = payload.reason if payload is not None else ""
@@ -295,6 +303,7 @@ def reject_quote(request, quote_id: int, payload: RejectIn | None = None):
 
 
 @router.get("/{quote_id}/pdf", summary="The quote as PDF", response={200: None})
+@declares_permission(DEALS, VIEW)
 def quote_pdf_file(request, quote_id: int):
     require_perm(request.user, DEALS, VIEW)
     quote = _get(request.user, quote_id)

@@ -24,8 +24,9 @@ from peyvand.core.pagination import KeysetPage, paginate_keyset
 from .models import Deal, DealStatus, Pipeline, Stage, StageChange, StageKind
 from .quotes import accepted_quote_order
 
-# Cards rendered per column at first; the rest load on demand ("show more").
-COLUMN_LIMIT = 25  # cards per column before "show more": rendering cards is most of the board's time
+# Cards rendered per column at first; the rest load on demand ("show more"). Rendering cards
+# is most of the board's time.
+COLUMN_LIMIT = 25
 # Columns (count, amount, weighted amount) are summed per currency; a board mixing currencies
 # shows one total per currency.
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")

@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, has_perm, permission_required
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    declares_any_permission,
+    has_perm,
+    permission_required,
+)
 from peyvand.commerce.models import ORDERS
 from peyvand.core.money import format_money
 from peyvand.core.pagination import InvalidCursor
@@ -431,6 +439,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_requires(DEALS, VIEW)
+@declares_any_permission((DEALS, ADD), (DEALS, CHANGE))
 def deal_line_row(request: HttpRequest) -> HttpResponse:
     """htmx: one more empty product line row for the deal form (create or edit)."""
     if not (has_perm(request.user, DEALS, ADD) or has_perm(request.user, DEALS, CHANGE)):

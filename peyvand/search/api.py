@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from peyvand.accounts.permissions import login_only
+
 from . import registry, selectors
 
 router = Router(tags=["search"])
@@ -22,6 +24,7 @@ class SearchHitOut(Schema):
 
 
 @router.get("", response=list[SearchHitOut], summary="Search every record you may see")
+@login_only
 def search(
     request,
     q: str = Query(..., max_length=selectors.MAX_QUERY_LENGTH),

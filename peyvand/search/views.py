@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
+from peyvand.accounts.permissions import login_only
+
 from . import selectors
 
 RESULTS_LIMIT = 50
@@ -37,6 +39,7 @@ def _query(request: HttpRequest) -> str:
 
 
 @_signed_in
+@login_only
 def results(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     kinds = selectors.searchable_kinds(request.user)
@@ -65,6 +68,7 @@ def results(request: HttpRequest) -> HttpResponse:
 
 
 @_signed_in
+@login_only
 def suggest(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     if not selectors.parse_query(query):

@@ -19,7 +19,14 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from peyvand.accounts.models import Team, User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    declares_permission,
+    require_perm,
+)
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.pagination import InvalidCursor, paginate_keyset
 
@@ -173,14 +180,14 @@ class ReplyIn(MessageIn):
     status: str | None = Field(None, description="Set the status afterwards, e.g. waiting_customer")
 
 
-class StatusIn(Schema):
+class TicketStatusIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: str
     note: str = Field("", max_length=50_000)
 
 
-class AssignIn(Schema):
+class TicketAssignIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     user_id: int | None = None
@@ -197,13 +204,13 @@ class EscalateIn(Schema):
     team_id: int | None = None
 
 
-class MergeIn(Schema):
+class TicketMergeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     duplicate_ids: list[int] = Field(..., min_length=1, max_length=50)
 
 
-class LinkIn(Schema):
+class RelatedTicketIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     ticket_id: int
@@ -362,6 +369,7 @@ def _choice(field: str, value: str, choices) -> None:
 
 
 @router.get("/tickets", response=TicketPage, summary="List tickets")
+@declares_permission(TICKETS, VIEW)
 def list_tickets(
     request,
     queue: Literal["", "mine", "team", "unassigned"] = "",
@@ -413,6 +421,7 @@ def list_tickets(
 
 
 @router.post("/tickets", response={201: TicketDetailOut}, summary="Open a ticket")
+@declares_permission(TICKETS, ADD)
 def create_ticket(request, payload: TicketIn):
     """Routing rules run unless `team_id` or `assignee_id` is given. Without `contact_id`, a
     requester phone or e-mail matching exactly one contact links that contact."""
@@ -459,12 +468,14 @@ def create_ticket(request, payload: TicketIn):
 
 
 @router.get("/tickets/{int:ticket_id}", response=TicketDetailOut, summary="One ticket")
+@declares_permission(TICKETS, VIEW)
 def get_ticket(request, ticket_id: int):
     require_perm(request.user, TICKETS, VIEW)
     return _detail_out(_ticket(request.user, ticket_id))
 
 
 @router.patch("/tickets/{int:ticket_id}", response=TicketDetailOut, summary="Change a ticket")
+@declares_permission(TICKETS, CHANGE)
 def update_ticket(request, ticket_id: int, payload: TicketPatch):
     """Only the fields sent change; `tags` replaces the whole list."""
     user = request.user
@@ -505,6 +516,7 @@ def update_ticket(request, ticket_id: int, payload: TicketPatch):
 @router.get(
     "/tickets/{int:ticket_id}/messages", response=list[MessageOut], summary="The conversation"
 )
+@declares_permission(TICKETS, VIEW)
 def list_messages(request, ticket_id: int):
     require_perm(request.user, TICKETS, VIEW)
     ticket = _ticket(request.user, ticket_id)
@@ -514,6 +526,7 @@ def list_messages(request, ticket_id: int):
 @router.post(
     "/tickets/{int:ticket_id}/reply", response={201: MessageOut}, summary="Reply to the customer"
 )
+@declares_permission(TICKETS, CHANGE)
 def reply(request, ticket_id: int, payload: ReplyIn):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
@@ -524,6 +537,7 @@ def reply(request, ticket_id: int, payload: ReplyIn):
 
 
 @router.post("/tickets/{int:ticket_id}/note", response={201: MessageOut}, summary="Internal note")
+@declares_permission(TICKETS, CHANGE)
 def note(request, ticket_id: int, payload: MessageIn):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
@@ -537,6 +551,7 @@ def note(request, ticket_id: int, payload: MessageIn):
     response={201: MessageOut},
     summary="Record a message from the customer",
 )
+@declares_permission(TICKETS, CHANGE)
 def customer_message(request, ticket_id: int, payload: MessageIn):
     """For a message the customer sent another way (typed by an agent). On a closed ticket a
     follow-up ticket is opened and the message goes there: see `ticket_id`."""
@@ -547,7 +562,8 @@ def customer_message(request, ticket_id: int, payload: MessageIn):
 
 
 @router.post("/tickets/{int:ticket_id}/status", response=TicketDetailOut, summary="Change status")
-def change_status(request, ticket_id: int, payload: StatusIn):
+@declares_permission(TICKETS, CHANGE)
+def change_status(request, ticket_id: int, payload: TicketStatusIn):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
     services.change_status(ticket, payload.status, user=request.user, note=payload.note)
@@ -555,7 +571,8 @@ def change_status(request, ticket_id: int, payload: StatusIn):
 
 
 @router.post("/tickets/{int:ticket_id}/assign", response=TicketDetailOut, summary="Assign")
-def assign(request, ticket_id: int, payload: AssignIn):
+@declares_permission(TICKETS, CHANGE)
+def assign(request, ticket_id: int, payload: TicketAssignIn):
     """`user_id`: that agent; `team_id` alone: the team's queue, or with `strategy` an
     available agent of it; neither: back to the unassigned pool."""
     require_perm(request.user, TICKETS, CHANGE)
@@ -581,6 +598,7 @@ def assign(request, ticket_id: int, payload: AssignIn):
     response={201: EscalationOut},
     summary="Escalate or de-escalate",
 )
+@declares_permission(TICKETS, CHANGE)
 def escalate(request, ticket_id: int, payload: EscalateIn):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
@@ -607,7 +625,8 @@ def escalate(request, ticket_id: int, payload: EscalateIn):
 
 
 @router.post("/tickets/{int:ticket_id}/merge", response=TicketDetailOut, summary="Merge into this")
-def merge(request, ticket_id: int, payload: MergeIn):
+@declares_permission(TICKETS, CHANGE)
+def merge(request, ticket_id: int, payload: TicketMergeIn):
     """The tickets in `duplicate_ids` are merged into this one: their messages move here and
     they are closed, pointing to this ticket."""
     require_perm(request.user, TICKETS, CHANGE)
@@ -630,7 +649,8 @@ def merge(request, ticket_id: int, payload: MergeIn):
 
 
 @router.post("/tickets/{int:ticket_id}/related", response=TicketDetailOut, summary="Relate")
-def link(request, ticket_id: int, payload: LinkIn):
+@declares_permission(TICKETS, CHANGE)
+def link(request, ticket_id: int, payload: RelatedTicketIn):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
     other = selectors.visible_ticket(request.user, payload.ticket_id)
@@ -645,6 +665,7 @@ def link(request, ticket_id: int, payload: LinkIn):
     response={204: None},
     summary="Remove a relation",
 )
+@declares_permission(TICKETS, CHANGE)
 def unlink(request, ticket_id: int, other_id: int):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
@@ -660,6 +681,7 @@ def unlink(request, ticket_id: int, other_id: int):
     response={201: TicketDetailOut},
     summary="Open a new ticket from a customer message",
 )
+@declares_permission(TICKETS, CHANGE)
 def split(request, ticket_id: int, message_id: int, payload: SplitIn):
     require_perm(request.user, TICKETS, CHANGE)
     ticket = _ticket(request.user, ticket_id)
@@ -725,18 +747,21 @@ def _save_tier(tier: SupportTier, payload: TierIn) -> SupportTier:
 
 
 @router.get("/tiers", response=list[TierOut], summary="Support tiers, lowest first")
+@declares_permission(TICKETS, VIEW)
 def list_tiers(request):
     require_perm(request.user, TICKETS, VIEW)
     return [_tier_out(t) for t in SupportTier.objects.order_by("level")[:100]]
 
 
 @router.post("/tiers", response={201: TierOut}, summary="Add a tier")
+@declares_permission(SERVICE_SETUP, CHANGE)
 def create_tier(request, payload: TierIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     return Status(201, _tier_out(_save_tier(SupportTier(), payload)))
 
 
 @router.patch("/tiers/{int:tier_id}", response=TierOut, summary="Change a tier")
+@declares_permission(SERVICE_SETUP, CHANGE)
 def update_tier(request, tier_id: int, payload: TierIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     tier = SupportTier.objects.filter(pk=tier_id).first()
@@ -746,6 +771,7 @@ def update_tier(request, tier_id: int, payload: TierIn):
 
 
 @router.delete("/tiers/{int:tier_id}", response={204: None}, summary="Delete an unused tier")
+@declares_permission(SERVICE_SETUP, DELETE)
 def delete_tier(request, tier_id: int):
     require_perm(request.user, SERVICE_SETUP, DELETE)
     tier = SupportTier.objects.filter(pk=tier_id).first()
@@ -759,7 +785,7 @@ def delete_tier(request, tier_id: int):
     return Status(204, None)
 
 
-class CategoryIn(Schema):
+class TicketCategoryIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
@@ -769,7 +795,7 @@ class CategoryIn(Schema):
     is_active: bool | None = None
 
 
-class CategoryOut(Schema):
+class TicketCategoryOut(Schema):
     id: int
     name: str
     parent_id: int | None
@@ -789,27 +815,32 @@ def _category_out(c: TicketCategory) -> dict:
     }
 
 
-def _save_category(category: TicketCategory, payload: CategoryIn) -> TicketCategory:
+def _save_category(category: TicketCategory, payload: TicketCategoryIn) -> TicketCategory:
     data = _category_out(category) if category.pk else {"is_active": True, "order": 0}
     data.update(payload.model_dump(exclude_unset=True))
     data["parent"] = data.pop("parent_id", None)
     return _save_form(TicketCategoryForm, category, data).save()
 
 
-@router.get("/categories", response=list[CategoryOut], summary="Ticket categories")
+@router.get("/categories", response=list[TicketCategoryOut], summary="Ticket categories")
+@declares_permission(TICKETS, VIEW)
 def list_categories(request):
     require_perm(request.user, TICKETS, VIEW)
     return [_category_out(c) for c in TicketCategory.objects.order_by("order", "name")[:1000]]
 
 
-@router.post("/categories", response={201: CategoryOut}, summary="Add a category")
-def create_category(request, payload: CategoryIn):
+@router.post("/categories", response={201: TicketCategoryOut}, summary="Add a category")
+@declares_permission(SERVICE_SETUP, CHANGE)
+def create_category(request, payload: TicketCategoryIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     return Status(201, _category_out(_save_category(TicketCategory(), payload)))
 
 
-@router.patch("/categories/{int:category_id}", response=CategoryOut, summary="Change a category")
-def update_category(request, category_id: int, payload: CategoryIn):
+@router.patch(
+    "/categories/{int:category_id}", response=TicketCategoryOut, summary="Change a category"
+)
+@declares_permission(SERVICE_SETUP, CHANGE)
+def update_category(request, category_id: int, payload: TicketCategoryIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     category = TicketCategory.objects.filter(pk=category_id).first()
     if category is None:
@@ -818,6 +849,7 @@ def update_category(request, category_id: int, payload: CategoryIn):
 
 
 @router.delete("/categories/{int:category_id}", response={204: None}, summary="Delete a category")
+@declares_permission(SERVICE_SETUP, DELETE)
 def delete_category(request, category_id: int):
     """Its tickets keep working, without a category."""
     require_perm(request.user, SERVICE_SETUP, DELETE)
@@ -828,7 +860,7 @@ def delete_category(request, category_id: int):
     return Status(204, None)
 
 
-class RuleIn(Schema):
+class TicketRuleIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
@@ -849,7 +881,7 @@ class RuleIn(Schema):
     order: int | None = Field(None, ge=0)
 
 
-class RuleOut(Schema):
+class TicketRuleOut(Schema):
     id: int
     order: int
     name: str
@@ -910,7 +942,7 @@ _EMPTY_RULE = {
 }
 
 
-def _save_rule(rule: RoutingRule, payload: RuleIn) -> RoutingRule:
+def _save_rule(rule: RoutingRule, payload: TicketRuleIn) -> RoutingRule:
     current = _rule_out(rule) if rule.pk else dict(_EMPTY_RULE)
     sent = payload.model_dump(exclude_unset=True)
     current.update({k: v for k, v in sent.items() if k != "order"})
@@ -947,27 +979,31 @@ def _rule(rule_id: int) -> RoutingRule:
     return rule
 
 
-@router.get("/rules", response=list[RuleOut], summary="Routing rules, in order")
+@router.get("/rules", response=list[TicketRuleOut], summary="Routing rules, in order")
+@declares_permission(SERVICE_SETUP, VIEW)
 def list_rules(request):
     require_perm(request.user, SERVICE_SETUP, VIEW)
     rules = RoutingRule.objects.prefetch_related("categories", "products").order_by("order", "id")
     return [_rule_out(r) for r in rules[:500]]
 
 
-@router.post("/rules", response={201: RuleOut}, summary="Add a routing rule (last in order)")
-def create_rule(request, payload: RuleIn):
+@router.post("/rules", response={201: TicketRuleOut}, summary="Add a routing rule (last in order)")
+@declares_permission(SERVICE_SETUP, CHANGE)
+def create_rule(request, payload: TicketRuleIn):
     """Conditions left empty match anything; give at least one action."""
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     return Status(201, _rule_out(_save_rule(RoutingRule(), payload)))
 
 
-@router.patch("/rules/{int:rule_id}", response=RuleOut, summary="Change a routing rule")
-def update_rule(request, rule_id: int, payload: RuleIn):
+@router.patch("/rules/{int:rule_id}", response=TicketRuleOut, summary="Change a routing rule")
+@declares_permission(SERVICE_SETUP, CHANGE)
+def update_rule(request, rule_id: int, payload: TicketRuleIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     return _rule_out(_save_rule(_rule(rule_id), payload))
 
 
 @router.delete("/rules/{int:rule_id}", response={204: None}, summary="Delete a routing rule")
+@declares_permission(SERVICE_SETUP, DELETE)
 def delete_rule(request, rule_id: int):
     require_perm(request.user, SERVICE_SETUP, DELETE)
     _rule(rule_id).delete()

@@ -34,3 +34,8 @@ class ServiceConfig(AppConfig):
         auditlog.register(models.RoutingRule, m2m_fields={"categories"})
         auditlog.register(models.SupportTier)
         auditlog.register(models.TicketCategory)
+
+        # Export and erasure of a customer (right to be forgotten, contacts.privacy).
+        from . import privacy
+
+        privacy.register()

@@ -13,7 +13,6 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_tasks import task
 
-from peyvand.core import sms
+from peyvand.core import outbox
 
 from .historic import is_historic
 from .models import CsatChannel, CsatSurvey, Ticket, TicketStatus, hash_csat_token
@@ -79,7 +78,8 @@ def send_survey_job(ticket_id: int) -> str:
 
 def send_survey(ticket: Ticket, *, now: dt.datetime | None = None) -> str:
     """Create the survey and send its link by every configured channel the customer has an
-    address for; what happened ("sent:email,sms", "no-address", "already-sent")."""
+    address for (through the outbox); what happened ("queued:email,sms", "no-address",
+    "already-sent")."""
     now = now or timezone.now()
     email, phone = _addresses(ticket)
     wanted = channels()
@@ -93,14 +93,23 @@ def send_survey(ticket: Ticket, *, now: dt.datetime | None = None) -> str:
         if _already_surveyed(ticket):
             return "already-sent"
         raw = CsatSurvey.new_token()
-        CsatSurvey.objects.create(
+        survey = CsatSurvey.objects.create(
             ticket=ticket,
             token_hash=hash_csat_token(raw),
             sent_via=via,
             sent_at=now,
             expires_at=now + ttl(),
         )
-    url = survey_url(raw)
+        # The messages go into the outbox in the survey's transaction: the raw token exists
+        # only here, so a job killed after the commit must not lose them, and a job that runs
+        # again finds the survey and sends nothing twice. A refused send is retried.
+        _queue_messages(ticket, survey, survey_url(raw), via, email, phone)
+    return "queued:" + ",".join(via)
+
+
+def _queue_messages(
+    ticket: Ticket, survey: CsatSurvey, url: str, via: list[str], email: str, phone: str
+) -> None:
     # The customer's language is not known: the site's default.
     with override(settings.LANGUAGE_CODE):
         context = {
@@ -108,34 +117,23 @@ def send_survey(ticket: Ticket, *, now: dt.datetime | None = None) -> str:
             "url": url,
             "ratings": [(n, f"{url}?rating={n}") for n in range(5, 0, -1)],
         }
-        sent = []
         if CsatChannel.EMAIL in via:
-            try:
-                message = EmailMultiAlternatives(
-                    subject=_("How did we do? [%(ref)s]") % {"ref": ticket.reference},
-                    body=render_to_string("service/csat/email.txt", context),
-                    from_email=getattr(settings, "SERVICE_EMAIL_FROM", None)
-                    or settings.DEFAULT_FROM_EMAIL,
-                    to=[email],
-                )
-                message.attach_alternative(
-                    render_to_string("service/csat/email.html", context), "text/html"
-                )
-                message.send()
-                sent.append(CsatChannel.EMAIL)
-            except Exception:  # a mail server outage must not lose the SMS
-                logger.exception("CSAT e-mail for ticket %s failed", ticket.pk)
+            outbox.queue_email(
+                f"csat:{survey.pk}:email",
+                to=[email],
+                subject=_("How did we do? [%(ref)s]") % {"ref": ticket.reference},
+                body=render_to_string("service/csat/email.txt", context),
+                html=render_to_string("service/csat/email.html", context),
+                from_email=getattr(settings, "SERVICE_EMAIL_FROM", None)
+                or settings.DEFAULT_FROM_EMAIL,
+                secret=True,
+            )
         if CsatChannel.SMS in via:
             text = _("%(ref)s: how satisfied are you with our support? Rate us: %(url)s") % {
                 "ref": ticket.reference,
                 "url": url,
             }
-            try:
-                sms.send_sms(phone, text)
-                sent.append(CsatChannel.SMS)
-            except Exception:
-                logger.exception("CSAT SMS for ticket %s failed", ticket.pk)
-    return "sent:" + ",".join(sent)
+            outbox.queue_sms(f"csat:{survey.pk}:sms", to=phone, text=text, secret=True)
 
 
 def queue_survey(ticket: Ticket) -> None:

@@ -34,6 +34,7 @@ from django.utils.translation import override
 from django_tasks import task
 
 from peyvand.contacts.models import Contact, Email
+from peyvand.core import outbox
 from peyvand.core.mail import (
     MAX_MESSAGE_BYTES,
     ImapSettings,
@@ -43,6 +44,7 @@ from peyvand.core.mail import (
     parse_message,
     strip_quoted_reply,
 )
+from peyvand.core.models import OutboundMessage
 
 from . import attachments as ticket_files
 from . import services, signals
@@ -416,8 +418,35 @@ def queue_reply_email(message: TicketMessage) -> TicketMailMessage | None:
     )
     if not message.message_id:
         TicketMessage.objects.filter(pk=message.pk).update(message_id=message_id)
-    transaction.on_commit(lambda: send_reply_email_job.enqueue(row.pk))
+    # Through the outbox, in the reply's transaction: a refused or failed send is retried with
+    # back-off (the ticket page shows "not sent yet"), and a retried job never sends twice.
+    outbox.queue_email(
+        reply_outbox_key(row.pk),
+        to=[row.to_address],
+        subject=row.subject,
+        builder=REPLY_BUILDER,
+        builder_args={"mail_message_id": row.pk},
+    )
     return row
+
+
+REPLY_BUILDER = "service.ticket_reply"
+
+
+def reply_outbox_key(mail_message_id: int) -> str:
+    return f"{REPLY_BUILDER}:{mail_message_id}"
+
+
+def _build_reply_from_outbox(args: dict) -> EmailMultiAlternatives | None:
+    row = (
+        TicketMailMessage.objects.select_related("ticket__contact", "ticket_message")
+        .filter(pk=args.get("mail_message_id"), direction=MailDirection.OUTBOUND)
+        .first()
+    )
+    return build_reply_email(row) if row is not None else None
+
+
+outbox.register_builder(REPLY_BUILDER, _build_reply_from_outbox)
 
 
 def build_reply_email(row: TicketMailMessage) -> EmailMultiAlternatives:
@@ -465,6 +494,10 @@ def build_reply_email(row: TicketMailMessage) -> EmailMultiAlternatives:
 
 @task()
 def send_reply_email_job(mail_message_id: int) -> str:
+    """Jobs queued before the outbox existed; new replies are sent by the outbox's job."""
+    queued = OutboundMessage.objects.filter(key=reply_outbox_key(mail_message_id)).first()
+    if queued is not None:
+        return outbox.deliver(queued.pk)
     row = (
         TicketMailMessage.objects.select_related("ticket__contact", "ticket_message")
         .filter(pk=mail_message_id, direction=MailDirection.OUTBOUND)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
-from peyvand.accounts.permissions import VIEW, require_perm
+from peyvand.accounts.permissions import CHANGE, VIEW, declares_permission, require_perm
 from peyvand.knowledge.models import KNOWLEDGE, Article, CannedResponse
 
 from . import resources
@@ -41,7 +41,7 @@ class TicketResourceOut(Schema):
     used_at: dt.datetime
 
 
-class LinkIn(Schema):
+class ResourceLinkIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     ticket_id: int
@@ -92,6 +92,7 @@ def _ticket(user, ticket_id: int) -> Ticket:
 
 
 @router.get("", response=list[TicketResourceOut], summary="What a ticket used")
+@declares_permission(TICKETS, VIEW)
 def list_resources(request, ticket_id: int):
     require_perm(request.user, TICKETS, VIEW)
     ticket = _ticket(request.user, ticket_id)
@@ -101,7 +102,9 @@ def list_resources(request, ticket_id: int):
 @router.post(
     "/link", response={200: TicketResourceOut, 201: TicketResourceOut}, summary="Link an article"
 )
-def link_article(request, payload: LinkIn):
+@declares_permission(KNOWLEDGE, VIEW)
+@declares_permission(TICKETS, CHANGE)
+def link_article(request, payload: ResourceLinkIn):
     """201 when linked now, 200 when it already was (recorded once per ticket)."""
     ticket = _ticket(request.user, payload.ticket_id)
     article = Article.objects.visible_to(request.user).filter(pk=payload.article_id).first()
@@ -114,6 +117,8 @@ def link_article(request, payload: LinkIn):
 @router.delete(
     "/link/{int:ticket_id}/{int:article_id}", response={204: None}, summary="Unlink an article"
 )
+@declares_permission(KNOWLEDGE, VIEW)
+@declares_permission(TICKETS, CHANGE)
 def unlink_article(request, ticket_id: int, article_id: int):
     ticket = _ticket(request.user, ticket_id)
     article = Article.objects.filter(pk=article_id).first()
@@ -123,6 +128,7 @@ def unlink_article(request, ticket_id: int, article_id: int):
 
 
 @router.post("/render", response=RenderOut, summary="A canned response filled in for a ticket")
+@declares_permission(KNOWLEDGE, VIEW)
 def render_canned(request, payload: RenderIn):
     """Placeholders are filled from the ticket, its customer and you; those without a value
     stay as written and are listed. Never runs a template engine over the text."""

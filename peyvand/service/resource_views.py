@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from peyvand.accounts.permissions import CHANGE, VIEW, has_perm
+from peyvand.accounts.permissions import CHANGE, VIEW, declares_permission, has_perm
 from peyvand.knowledge.models import KNOWLEDGE, Article, CannedResponse
 from peyvand.knowledge.selectors import canned_responses_for, search_articles
 
@@ -64,6 +64,7 @@ def _panel(request: HttpRequest, ticket: Ticket, *, status: int = 200, **extra) 
 
 @login_required
 @require_GET
+@declares_permission(KNOWLEDGE, VIEW)
 def ticket_resources(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     if not request.htmx:
@@ -73,6 +74,7 @@ def ticket_resources(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@declares_permission(KNOWLEDGE, VIEW)
 def article_search(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     query = (request.GET.get("q") or "").strip()[:QUERY_MAX]
@@ -102,6 +104,8 @@ def _posted_id(request: HttpRequest, name: str) -> int | None:
 
 @login_required
 @require_POST
+@declares_permission(KNOWLEDGE, VIEW)
+@declares_permission(TICKETS, CHANGE, to_write=True)
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     article_id = _posted_id(request, "article_id")
@@ -117,6 +121,8 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@declares_permission(KNOWLEDGE, VIEW)
+@declares_permission(TICKETS, CHANGE, to_write=True)
 def unlink(request: HttpRequest, pk: int, article_id: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     article = get_object_or_404(Article, pk=article_id)
@@ -126,6 +132,8 @@ def unlink(request: HttpRequest, pk: int, article_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@declares_permission(KNOWLEDGE, VIEW)
+@declares_permission(TICKETS, CHANGE, to_write=True)
 def use_canned(request: HttpRequest, pk: int) -> HttpResponse:
     """Records the use and answers the panel plus an HX-Trigger event carrying the text; the
     page's script puts the text into the reply box at the cursor."""

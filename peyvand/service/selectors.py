@@ -14,9 +14,11 @@ from peyvand.core.persian import to_latin_digits
 from .models import (
     ACTIVE_STATUSES,
     Escalation,
+    MailDirection,
     RuleFiring,
     Ticket,
     TicketAttachment,
+    TicketMailMessage,
     TicketMessage,
 )
 
@@ -165,11 +167,32 @@ def visible_ticket(user, pk: int) -> Ticket | None:
 
 
 def conversation(ticket: Ticket) -> list[TicketMessage]:
-    return list(
+    """The messages, each with `email_delivery`: the outbox row of the e-mail a public reply
+    sent (None when it sent none), so the page can say "not sent yet, will retry"."""
+    messages = list(
         ticket.messages.select_related("author_user", "author_contact", "merged_from")
         .prefetch_related(Prefetch("attachments", queryset=TicketAttachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
+    from peyvand.core.models import OutboundMessage
+
+    from .mail import reply_outbox_key
+
+    sent_by = dict(
+        TicketMailMessage.objects.filter(ticket=ticket, direction=MailDirection.OUTBOUND)
+        .exclude(ticket_message=None)
+        .values_list("pk", "ticket_message_id")
+    )
+    keys = {reply_outbox_key(pk): message_id for pk, message_id in sent_by.items()}
+    deliveries = {
+        keys[row.key]: row
+        for row in OutboundMessage.objects.filter(key__in=keys).only(
+            "key", "status", "attempts", "last_error", "next_attempt_at"
+        )
+    }
+    for message in messages:
+        message.email_delivery = deliveries.get(message.pk)
+    return messages
 
 
 def ticket_history(user, ticket: Ticket) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from peyvand.contacts.models import Company, Contact
 from peyvand.contacts.services import acting_as, get_or_create_tags, split_tags
 from peyvand.core.persian import normalize_text
 from peyvand.core.phones import InvalidPhoneNumber, normalize_phone
+from peyvand.core.uploads import save_upload
 
 from . import routing, signals
 from .attachments import clean_file_name, validate_attachments
@@ -163,7 +164,9 @@ def _store_attachments(
             uploaded_by=_actor(user),
         )
         # The stored name comes from upload_to (random); only the detected extension is ours.
-        attachment.file.save(f"file{file_type.extension}", upload, save=False)
+        # A storage failure (full disk) is a ValidationError: the reply and its other files
+        # roll back with the transaction (_Uploads), the user sees why.
+        save_upload(attachment.file, f"file{file_type.extension}", upload, field="attachments")
         written = _written_files.get()
         if written is not None:
             written.append((attachment.file.storage, attachment.file.name))

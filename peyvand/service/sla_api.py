@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    declares_permission,
+    public_route,
+    require_perm,
+)
 from peyvand.core.dates import InvalidDate, parse_date
 
 from . import calendars, csat, reports, sla
@@ -169,6 +177,7 @@ def _apply_calendar(calendar: BusinessCalendar, payload: CalendarIn) -> Business
 
 
 @router.get("/calendars", response=list[CalendarOut], summary="Business calendars")
+@declares_permission(SERVICE_SETUP, VIEW)
 def list_calendars(request):
     require_perm(request.user, SERVICE_SETUP, VIEW)
     calendars.default_calendar()
@@ -176,6 +185,7 @@ def list_calendars(request):
 
 
 @router.post("/calendars", response={201: CalendarOut}, summary="Create a business calendar")
+@declares_permission(SERVICE_SETUP, ADD)
 def create_calendar(request, payload: CalendarIn):
     require_perm(request.user, SERVICE_SETUP, ADD)
     with transaction.atomic():
@@ -184,6 +194,7 @@ def create_calendar(request, payload: CalendarIn):
 
 
 @router.put("/calendars/{calendar_id}", response=CalendarOut, summary="Change a calendar")
+@declares_permission(SERVICE_SETUP, CHANGE)
 def update_calendar(request, calendar_id: int, payload: CalendarIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
@@ -192,6 +203,7 @@ def update_calendar(request, calendar_id: int, payload: CalendarIn):
 
 
 @router.delete("/calendars/{calendar_id}", response={204: None}, summary="Delete a calendar")
+@declares_permission(SERVICE_SETUP, DELETE)
 def delete_calendar(request, calendar_id: int):
     require_perm(request.user, SERVICE_SETUP, DELETE)
     calendars.delete_calendar(get_object_or_404(BusinessCalendar, pk=calendar_id))
@@ -199,6 +211,7 @@ def delete_calendar(request, calendar_id: int):
 
 
 @router.get("/calendars/{calendar_id}/holidays", response=list[HolidayOut], summary="Holidays")
+@declares_permission(SERVICE_SETUP, VIEW)
 def list_holidays(request, calendar_id: int):
     require_perm(request.user, SERVICE_SETUP, VIEW)
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
@@ -210,6 +223,7 @@ def list_holidays(request, calendar_id: int):
     response={201: HolidayOut},
     summary="Add a holiday (Solar Hijri or Gregorian date)",
 )
+@declares_permission(SERVICE_SETUP, CHANGE)
 def create_holiday(request, calendar_id: int, payload: HolidayIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
@@ -223,6 +237,7 @@ def create_holiday(request, calendar_id: int, payload: HolidayIn):
 
 
 @router.delete("/holidays/{holiday_id}", response={204: None}, summary="Remove a holiday")
+@declares_permission(SERVICE_SETUP, CHANGE)
 def delete_holiday(request, holiday_id: int):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     get_object_or_404(Holiday, pk=holiday_id).delete()
@@ -248,12 +263,14 @@ def _apply_policy(policy: SlaPolicy, payload: PolicyIn) -> SlaPolicy:
 
 
 @router.get("/policies", response=list[PolicyOut], summary="SLA policies, in order")
+@declares_permission(SERVICE_SETUP, VIEW)
 def list_policies(request):
     require_perm(request.user, SERVICE_SETUP, VIEW)
     return list(SlaPolicy.objects.all())
 
 
 @router.post("/policies", response={201: PolicyOut}, summary="Create an SLA policy")
+@declares_permission(SERVICE_SETUP, ADD)
 def create_policy(request, payload: PolicyIn):
     require_perm(request.user, SERVICE_SETUP, ADD)
     with transaction.atomic():
@@ -261,6 +278,7 @@ def create_policy(request, payload: PolicyIn):
 
 
 @router.put("/policies/{policy_id}", response=PolicyOut, summary="Change an SLA policy")
+@declares_permission(SERVICE_SETUP, CHANGE)
 def update_policy(request, policy_id: int, payload: PolicyIn):
     require_perm(request.user, SERVICE_SETUP, CHANGE)
     policy = get_object_or_404(SlaPolicy, pk=policy_id)
@@ -269,6 +287,7 @@ def update_policy(request, policy_id: int, payload: PolicyIn):
 
 
 @router.delete("/policies/{policy_id}", response={204: None}, summary="Delete an SLA policy")
+@declares_permission(SERVICE_SETUP, DELETE)
 def delete_policy(request, policy_id: int):
     require_perm(request.user, SERVICE_SETUP, DELETE)
     get_object_or_404(SlaPolicy, pk=policy_id).delete()
@@ -279,6 +298,7 @@ def delete_policy(request, policy_id: int):
 
 
 @router.get("/tickets/{ticket_id}", response=TicketSlaOut, summary="A ticket's SLA state")
+@declares_permission(TICKETS, VIEW)
 def ticket_sla_state(request, ticket_id: int):
     require_perm(request.user, TICKETS, VIEW)
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user), pk=ticket_id)
@@ -300,6 +320,7 @@ def ticket_sla_state(request, ticket_id: int):
 
 
 @router.get("/breaching-soon", response=list[SoonOut], summary="Tickets close to a deadline")
+@declares_permission(TICKETS, VIEW)
 def breaching_soon(request, within_minutes: int = 60):
     require_perm(request.user, TICKETS, VIEW)
     if not 1 <= within_minutes <= 7 * 24 * 60:
@@ -338,6 +359,7 @@ def _parse_range(start: str, end: str) -> tuple[dt.date, dt.date]:
 
 
 @router.get("/reports", summary="Service report (dates: Solar Hijri or Gregorian)")
+@declares_permission(TICKETS, VIEW)
 def service_report(request, start: str = "", end: str = "") -> dict[str, Any]:
     require_perm(request.user, TICKETS, VIEW)
     start_date, end_date = _parse_range(start, end)
@@ -377,6 +399,7 @@ def service_report(request, start: str = "", end: str = "") -> dict[str, Any]:
     auth=None,
     summary="Answer a satisfaction survey (public; the token is single use)",
 )
+@public_route
 def answer_csat(request, token: str, payload: CsatIn):
     from .sla_views import _rate_limited
 

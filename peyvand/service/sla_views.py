@@ -26,6 +26,7 @@ from peyvand.accounts.permissions import (
     VIEW,
     has_perm,
     permission_required,
+    public_route,
 )
 
 from . import calendars, csat, reports, sla
@@ -408,6 +409,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 
 
 @never_cache
+@public_route
 def csat_page(request: HttpRequest, token: str) -> HttpResponse:
     """No login: the token is the credential. Rate-limited per IP against token guessing."""
     if _rate_limited(request):

@@ -16,7 +16,15 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from peyvand.accounts.models import User
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, TASKS, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    TASKS,
+    VIEW,
+    declares_permission,
+    require_perm,
+)
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.pagination import InvalidCursor
 
@@ -151,6 +159,7 @@ def _rename_errors(exc: ValidationError) -> ValidationError:
 
 
 @router.get("", response=TaskPage, summary="List tasks by due date")
+@declares_permission(TASKS, VIEW)
 def list_tasks(
     request,
     assignee: str | None = None,
@@ -189,6 +198,7 @@ def list_tasks(
 
 
 @router.post("", response={201: TaskOut}, summary="Create a task")
+@declares_permission(TASKS, ADD)
 def create_task(request, payload: TaskIn):
     user = request.user
     require_perm(user, TASKS, ADD)
@@ -213,12 +223,14 @@ def create_task(request, payload: TaskIn):
 
 
 @router.get("/{int:task_id}", response=TaskOut, summary="One task")
+@declares_permission(TASKS, VIEW)
 def get_task(request, task_id: int):
     require_perm(request.user, TASKS, VIEW)
     return _out(_task(request.user, task_id))
 
 
 @router.patch("/{int:task_id}", response=TaskOut, summary="Change a task, or mark it done")
+@declares_permission(TASKS, CHANGE)
 def patch_task(request, task_id: int, payload: TaskPatch):
     """Send only the fields to change; `null` clears due_at, remind_at, contact_id and
     company_id, and assigns the task to you for assignee_id. `done: true|false` completes or
@@ -248,6 +260,7 @@ def patch_task(request, task_id: int, payload: TaskPatch):
 
 
 @router.delete("/{int:task_id}", response={204: None}, summary="Delete a task")
+@declares_permission(TASKS, DELETE)
 def delete_task(request, task_id: int):
     require_perm(request.user, TASKS, DELETE)
     services.delete_task(_task(request.user, task_id), user=request.user)

@@ -24,3 +24,8 @@ class TasksConfig(AppConfig):
                 permission=(TASKS, VIEW),
             )
         )
+
+        # Export and erasure of a customer (right to be forgotten, contacts.privacy).
+        from . import privacy
+
+        privacy.register()

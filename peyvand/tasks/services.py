@@ -22,7 +22,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -280,13 +279,16 @@ def deliver_reminder(
             url=task.get_absolute_url(),
             dedupe_key=reminder_key(task_id, remind_at),
         )
-    if settings.EMAIL_ENABLED and recipient.email:
-        _email_reminder(task, recipient)
+        if settings.EMAIL_ENABLED and recipient.email:
+            # In the claim's transaction: a job killed after the commit is not run twice (the
+            # claim), and the e-mail is still sent, once, by the outbox.
+            _queue_email_reminder(task, recipient, reminder_key(task_id, remind_at))
     return True
 
 
-def _email_reminder(task: Task, recipient: User) -> None:
+def _queue_email_reminder(task: Task, recipient: User, key: str) -> None:
     from peyvand.core.dates import format_datetime
+    from peyvand.core.outbox import queue_email
 
     with translation.override(recipient.language):
         subject = _("Reminder: %(title)s") % {"title": task.title}
@@ -295,11 +297,7 @@ def _email_reminder(task: Task, recipient: User) -> None:
             lines.append(_("Due: %(when)s") % {"when": format_datetime(task.due_at)})
         if task.description:
             lines += ["", task.description]
-    try:
-        send_mail(subject[:200], "\n".join(lines), None, [recipient.email])
-    except Exception:
-        # The in-app notification is already delivered; a mail server outage must not undo it.
-        logger.exception("could not e-mail the reminder of task %s", task.pk)
+    queue_email(f"{key}:email", to=[recipient.email], subject=subject[:200], body="\n".join(lines))
 
 
 def deliver_due_reminders(now: dt.datetime | None = None) -> int:

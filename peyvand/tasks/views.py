@@ -12,7 +12,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, TASKS, VIEW, has_perm, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    TASKS,
+    VIEW,
+    declares_permission,
+    has_perm,
+    require_perm,
+)
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.pagination import InvalidCursor
 
@@ -48,6 +57,7 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
+@declares_permission(TASKS, VIEW)
 def my_day(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, TASKS, VIEW)
     scope = request.GET.get("scope")
@@ -88,6 +98,7 @@ def _linked(user, params) -> list[Contact | Company]:
 
 
 @login_required
+@declares_permission(TASKS, ADD)
 def create(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, TASKS, ADD)
     if request.method != "POST":
@@ -117,12 +128,14 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@declares_permission(TASKS, VIEW)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, TASKS, VIEW)
     return render(request, "tasks/detail.html", {"task": _task(request, pk)})
 
 
 @login_required
+@declares_permission(TASKS, CHANGE)
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, TASKS, CHANGE)
     task = _task(request, pk)
@@ -152,6 +165,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@declares_permission(TASKS, CHANGE)
 def toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Done / not done. htmx gets the task's row (or the 360 panel) back."""
     require_perm(request.user, TASKS, CHANGE)
@@ -169,6 +183,7 @@ def toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@declares_permission(TASKS, DELETE)
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, TASKS, DELETE)
     task = _task(request, pk)
@@ -197,6 +212,8 @@ def panel_context(request: HttpRequest, record: Contact | Company, *, form=None)
 
 
 @login_required
+@declares_permission(TASKS, VIEW)
+@declares_permission(TASKS, ADD, to_write=True)
 def panel(request: HttpRequest, record_kind: str, pk: int) -> HttpResponse:
     """GET: the panel. POST: add a task about the record and answer with the panel."""
     require_perm(request.user, TASKS, VIEW)

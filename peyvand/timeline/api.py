@@ -18,7 +18,15 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from peyvand.accounts.permissions import ADD, CHANGE, DELETE, TIMELINE, VIEW, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    TIMELINE,
+    VIEW,
+    declares_permission,
+    require_perm,
+)
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.pagination import InvalidCursor
 
@@ -121,6 +129,7 @@ def _entry(user, entry_id: int) -> TimelineEntry:
 
 
 @router.get("", response=InteractionPage, summary="List timeline entries, newest first")
+@declares_permission(TIMELINE, VIEW)
 def list_interactions(
     request,
     contact_id: int | None = None,
@@ -162,6 +171,7 @@ def list_interactions(
 
 
 @router.post("", response={201: InteractionOut}, summary="Log a note, call, email, meeting or SMS")
+@declares_permission(TIMELINE, ADD)
 def create_interaction(request, payload: InteractionIn):
     """Give `contact_id`, `company_id` or both. A call needs `direction` and `outcome`; an email
     `direction` and `subject`; a meeting `subject`; a note and an SMS `body`. Attach a call
@@ -187,12 +197,14 @@ def create_interaction(request, payload: InteractionIn):
 
 
 @router.get("/{int:entry_id}", response=InteractionOut, summary="One timeline entry")
+@declares_permission(TIMELINE, VIEW)
 def get_interaction(request, entry_id: int):
     require_perm(request.user, TIMELINE, VIEW)
     return _out(_entry(request.user, entry_id))
 
 
 @router.delete("/{int:entry_id}", response={204: None}, summary="Delete a timeline entry")
+@declares_permission(TIMELINE, DELETE)
 def delete_interaction(request, entry_id: int):
     require_perm(request.user, TIMELINE, DELETE)
     services.delete_entry(_entry(request.user, entry_id))
@@ -204,6 +216,7 @@ def delete_interaction(request, entry_id: int):
     response=InteractionOut,
     summary="Attach a call recording (multipart, field `file`)",
 )
+@declares_permission(TIMELINE, CHANGE)
 def upload_recording(request, entry_id: int, file: File[UploadedFile]):
     """MP3, WAV, OGG, M4A or WebM, recognised by content; at most RECORDING_MAX_BYTES.
     Replaces an earlier recording of the call."""
@@ -217,6 +230,7 @@ def upload_recording(request, entry_id: int, file: File[UploadedFile]):
     summary="Play or download a call recording",
     url_name="interaction_recording",
 )
+@declares_permission(TIMELINE, VIEW)
 def get_recording(request, entry_id: int) -> HttpResponse:
     require_perm(request.user, TIMELINE, VIEW)
     entry = _entry(request.user, entry_id)

@@ -50,3 +50,8 @@ class TimelineConfig(AppConfig):
                 permission=(TIMELINE, VIEW),
             )
         )
+
+        # Export and erasure of a customer (right to be forgotten, contacts.privacy).
+        from . import privacy
+
+        privacy.register()

@@ -119,6 +119,10 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
         last = min(int(match[2]), size - 1) if match[2] else size - 1
     else:  # "bytes=-500": the last 500 bytes
         first, last = max(size - int(match[2]), 0), size - 1
+    if match[1] and match[2] and int(match[2]) < first:
+        # "bytes=500-100" is not a valid range (RFC 9110 14.1.1): ignore it, send the whole file
+        # (answering 206 would claim a negative Content-Length).
+        return None
     return first, last
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.persian import normalize_text
+from peyvand.core.uploads import save_upload
 
 from . import registry
 from .models import CallOutcome, Direction, TimelineEntry
@@ -246,7 +247,9 @@ def log_call(
 def _save_with_recording(entry: TimelineEntry, upload: UploadedFile, audio, *, create: bool):
     old_name = entry.recording.name if not create else ""
     # The stored name comes from upload_to (random); only the detected extension is ours.
-    entry.recording.save(f"recording{audio.extension}", upload, save=False)
+    # A full disk or unreachable bucket: a translated error, no file and no entry (the entry is
+    # written only after its file).
+    save_upload(entry.recording, f"recording{audio.extension}", upload, field="recording")
     entry.recording_name = clean_recording_name(upload.name)
     entry.recording_content_type = audio.content_type
     stored = entry.recording.name

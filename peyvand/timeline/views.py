@@ -9,7 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from peyvand.accounts.permissions import ADD, DELETE, TIMELINE, VIEW, has_perm, require_perm
+from peyvand.accounts.permissions import (
+    ADD,
+    DELETE,
+    TIMELINE,
+    VIEW,
+    declares_permission,
+    has_perm,
+    require_perm,
+)
 from peyvand.contacts.models import Company, Contact
 from peyvand.core.pagination import InvalidCursor
 
@@ -89,6 +97,7 @@ def _composer_context(record, user, *, form: InteractionForm | None, tab: str | 
 
 @require_GET
 @login_required
+@declares_permission(TIMELINE, VIEW)
 def panel(request: HttpRequest, record_kind: str, pk: int) -> HttpResponse:
     """The panel as an htmx fragment (kind filter), or a page of its own without htmx."""
     require_perm(request.user, TIMELINE, VIEW)
@@ -102,6 +111,7 @@ def panel(request: HttpRequest, record_kind: str, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@declares_permission(TIMELINE, VIEW)
 def entries(request: HttpRequest, record_kind: str, pk: int) -> HttpResponse:
     """The next page of entries, replacing the "more" item of the list."""
     require_perm(request.user, TIMELINE, VIEW)
@@ -117,6 +127,7 @@ def entries(request: HttpRequest, record_kind: str, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@declares_permission(TIMELINE, ADD)
 def composer(request: HttpRequest, record_kind: str, pk: int) -> HttpResponse:
     """The tabs and the form for one kind of interaction."""
     require_perm(request.user, TIMELINE, ADD)
@@ -136,6 +147,7 @@ def _apply_service_errors(form: InteractionForm, exc: ValidationError) -> None:
 
 @require_POST
 @login_required
+@declares_permission(TIMELINE, ADD)
 def add(request: HttpRequest, record_kind: str, pk: int, entry_kind: str) -> HttpResponse:
     require_perm(request.user, TIMELINE, ADD)
     record = _record(request, record_kind, pk)
@@ -163,6 +175,7 @@ def add(request: HttpRequest, record_kind: str, pk: int, entry_kind: str) -> Htt
 
 @require_GET
 @login_required
+@declares_permission(TIMELINE, VIEW)
 def recording(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, TIMELINE, VIEW)
     entry = selectors.visible_entry(request.user, pk)
@@ -173,6 +186,7 @@ def recording(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@declares_permission(TIMELINE, DELETE)
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, TIMELINE, DELETE)
     entry = selectors.visible_entry(request.user, pk)

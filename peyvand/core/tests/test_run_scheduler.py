@@ -20,9 +20,11 @@ def test_the_schedule_holds_every_periodic_command_and_mail_only_when_configured
     commands = {job.command for job in scheduled_jobs()}
     assert commands == {
         "deliver_due_reminders",
+        "send_outbox",
         "check_lead_sla",
         "check_ticket_sla",
         "expire_quotes",
+        "purge_trash",
         "snapshot_forecast",
     }
     monkeypatch.setenv("LEADS_IMAP_HOST", "imap.example.com")

@@ -269,3 +269,14 @@ def test_dates_follow_the_job_calendar_for_two_digit_years(admin_user, people):
 def test_cells_quoted_by_our_own_export_are_read_back(people):
     assert registry.clean_value(people.field("phone"), "'+989121234567") == "+989121234567"
     assert registry.clean_value(people.field("last_name"), "'-منفی") == "-منفی"
+
+
+def test_uploads_are_stored_under_a_random_name_with_the_detected_format(admin_user, people):
+    job = services.create_job(
+        admin_user,
+        upload("page.html", "نام,موبایل\nعلی,09121234567\n".encode()),
+        target=people.code,
+    )
+    stored = job.file.name
+    assert stored.startswith("imports/") and stored.endswith(".csv")
+    assert "page" not in stored and job.original_name == "page.html"

@@ -148,6 +148,16 @@ def test_attachments_are_checked_by_content_and_stored_under_random_names():
     assert "عکس" not in attachment.file.name and ".." not in attachment.file.name
 
 
+def test_a_stored_attachment_never_keeps_an_extension_a_web_server_would_run():
+    image = SimpleUploadedFile("photo.html", PNG, content_type="text/html")
+    ticket = services.open_ticket(
+        user=None, data={"subject": "x", "channel": "portal"}, attachments=[image]
+    )
+    attachment = TicketAttachment.objects.get(ticket=ticket)
+    assert attachment.content_type == "image/png"
+    assert attachment.file.name.endswith(".png")  # the detected type's, not the sender's
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [

@@ -126,13 +126,16 @@ def test_a_deleted_task_is_not_reminded(rep):
         assert deliver_task_reminder.call(task_id, _iso(NOON)) is False
 
 
-def test_the_reminder_is_emailed_when_email_is_enabled(settings, rep):
+def test_the_reminder_is_emailed_when_email_is_enabled(
+    settings, rep, django_capture_on_commit_callbacks
+):
     settings.EMAIL_ENABLED = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     rep.language = "en"
     rep.save()
     task = TaskFactory(assignee=rep, remind_at=NOON, due_at=NOON + dt.timedelta(hours=1))
-    with time_machine.travel(NOON, tick=False):
+    # The e-mail goes through the outbox: queued in the reminder's transaction, sent on commit.
+    with time_machine.travel(NOON, tick=False), django_capture_on_commit_callbacks(execute=True):
         services.deliver_reminder(task.pk, NOON)
     (message,) = mail.outbox
     assert message.to == [rep.email]

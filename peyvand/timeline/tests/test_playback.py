@@ -74,6 +74,57 @@ def test_an_unsatisfiable_range_is_answered_416(rep_client, call):
     assert response.status_code == 416
 
 
+def test_a_reversed_range_is_ignored_and_the_whole_file_sent(rep_client, call):
+    response = rep_client.get(
+        reverse("timeline:recording", args=[call.pk]), headers={"Range": "bytes=11-4"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(wav_bytes()))
+    assert _body(response) == wav_bytes()
+
+
+def test_a_file_that_is_not_audio_is_refused_whatever_its_name(rep):
+    from django.core.exceptions import ValidationError
+
+    html = SimpleUploadedFile("call.mp3", b"<html><script>alert(1)</script>", "audio/mpeg")
+    with pytest.raises(ValidationError) as error:
+        services.log_call(
+            contact=ContactFactory(owner=rep),
+            author=rep,
+            direction="inbound",
+            duration_seconds=1,
+            outcome="answered",
+            recording=html,
+        )
+    assert "recording" in error.value.message_dict
+
+
+def test_recordings_are_stored_under_random_names_outside_the_static_root(call, settings):
+    from pathlib import Path
+
+    stored = Path(settings.MEDIA_ROOT) / call.recording.name
+    assert stored.is_file()
+    assert "recording-1" not in call.recording.name
+    assert call.recording.name.endswith(".wav")
+    assert Path(settings.STATIC_ROOT).resolve() not in stored.resolve().parents
+
+
+def test_recordings_over_the_size_limit_are_refused(rep, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.RECORDING_MAX_BYTES = 10
+    with pytest.raises(ValidationError) as error:
+        services.log_call(
+            contact=ContactFactory(owner=rep),
+            author=rep,
+            direction="inbound",
+            duration_seconds=1,
+            outcome="answered",
+            recording=wav_upload("big.wav"),
+        )
+    assert "recording" in error.value.message_dict
+
+
 def test_someone_who_cannot_see_the_contact_gets_404(client, call):
     set_module_sharing(CONTACTS, SHARE_TEAM)
     client.force_login(UserFactory(username="outsider"))

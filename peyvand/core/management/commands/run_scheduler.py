@@ -34,9 +34,11 @@ class Job:
 
 SCHEDULE: tuple[Job, ...] = (
     Job("deliver_due_reminders", 60),
+    Job("send_outbox", 60),  # e-mail/SMS retries (peyvand.core.outbox)
     Job("check_lead_sla", 60),
     Job("check_ticket_sla", 60),
     Job("expire_quotes", 60 * 60),
+    Job("purge_trash", 24 * 60 * 60),  # only with CONTACTS_TRASH_PURGE_DAYS set
     Job("snapshot_forecast", 6 * 60 * 60),  # one snapshot a day; repeats the same day are no-ops
     Job("fetch_lead_email", 120, requires_env="LEADS_IMAP_HOST"),
     Job("fetch_ticket_email", 120, requires_env="SERVICE_IMAP_HOST"),
