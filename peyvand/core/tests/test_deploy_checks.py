@@ -42,8 +42,16 @@ def _production_env(tmp_path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        # The developer's or CI's own choices must not change what production means.
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
+        # The developer's or CI's own choices must not change what production means (the
+        # browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their live server in this process).
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(
         DEBUG="0",
