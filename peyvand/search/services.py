@@ -126,18 +126,23 @@ def build_terms(doc: SearchDocument) -> str:
     return " ".join(tokens)
 
 
+def _entry_values(kind: str, object_id: int, doc: SearchDocument, now) -> dict:
+    """The stored columns of one record's entry."""
+    return {
+        "kind": kind,
+        "object_id": object_id,
+        "title": (doc.title or "")[:300],
+        "subtitle": (doc.subtitle or "")[:300],
+        "url": (doc.url or "")[:300],
+        "terms": build_terms(doc),
+        "owner_id": doc.owner_id,
+        "team_id": doc.team_id,
+        "updated_at": now,
+    }
+
+
 def _entry(kind: str, object_id: int, doc: SearchDocument) -> SearchEntry:
-    return SearchEntry(
-        kind=kind,
-        object_id=object_id,
-        title=(doc.title or "")[:300],
-        subtitle=(doc.subtitle or "")[:300],
-        url=(doc.url or "")[:300],
-        terms=build_terms(doc),
-        owner_id=doc.owner_id,
-        team_id=doc.team_id,
-        updated_at=timezone.now(),
-    )
+    return SearchEntry(**_entry_values(kind, object_id, doc, timezone.now()))
 
 
 def _upsert(entries: list[SearchEntry]) -> None:
@@ -194,20 +199,7 @@ def add_documents(kind: str, pairs: Iterable[tuple[int, SearchDocument]]) -> int
     """Index records created just now, in the caller's transaction: a plain insert (COPY on
     PostgreSQL) instead of an upsert, as nothing can be indexed yet under a brand-new id."""
     now = timezone.now()
-    rows = [
-        {
-            "kind": kind,
-            "object_id": object_id,
-            "title": (doc.title or "")[:300],
-            "subtitle": (doc.subtitle or "")[:300],
-            "url": (doc.url or "")[:300],
-            "terms": build_terms(doc),
-            "owner_id": doc.owner_id,
-            "team_id": doc.team_id,
-            "updated_at": now,
-        }
-        for object_id, doc in pairs
-    ]
+    rows = [_entry_values(kind, object_id, doc, now) for object_id, doc in pairs]
     insert_rows(SearchEntry, rows)
     return len(rows)
 
