@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from peyvand.accounts import permissions
-from peyvand.core.bulk import insert_instances, insert_rows
+from peyvand.core.bulk import insert_instances, insert_rows, one_of
 from peyvand.core.persian import normalize_text
 from peyvand.imports import registry as imp
 from peyvand.imports.registry import (
@@ -47,6 +47,7 @@ from peyvand.imports.registry import (
     JobContext,
     RowOutcome,
 )
+from peyvand.search.services import SearchDocument, build_terms
 
 from . import search_index
 from .models import (
@@ -512,7 +513,8 @@ def clean_company_row(values: dict[str, str]) -> imp.CleanRow:
 
 # --- Writing -----------------------------------------------------------------------------------
 
-_CHILD_KEYS = ("phones", "emails", "address", "tags", "company", "external_id")
+# Row values that are not model fields ("_search": see _CustomerTarget.prepare).
+_CHILD_KEYS = ("phones", "emails", "address", "tags", "company", "external_id", "_search")
 
 
 @dataclass(eq=False)
@@ -532,9 +534,11 @@ class _Plan:
     rows: list[int] = field(default_factory=list)  # indexes into the batch
     existing_pk: int | None = None  # set when the plan updates an existing record
     pending: list[dict] = field(default_factory=list)  # rows to apply to an existing record
+    search: tuple[str, str, str] | None = None  # a new record's prepared (title, subtitle, terms)
 
     def absorb(self, values: dict[str, Any], mode: str) -> None:
         """Merge a later row of the same record into this plan."""
+        self.search = None
         for name, value in values.items():
             if name in _CHILD_KEYS or value in ("", None):
                 continue
@@ -585,6 +589,13 @@ _KEY_LABELS = {
 }
 
 
+def _detail_url(kind: str) -> Callable[[int], str]:
+    """pk -> the record's page, reversed once for a whole batch."""
+    marker = 918273645
+    head, tail = reverse(f"contacts:{kind}_detail", args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 class _CustomerTarget(ImportTarget):
     """Shared by the contact and company targets; `kind` is "contact" or "company"."""
 
@@ -610,7 +621,7 @@ class _CustomerTarget(ImportTarget):
             lookups.append(
                 (
                     "national_id",
-                    self.model.objects.filter(national_id__in=wanted["national_id"])
+                    self.model.objects.filter(one_of("national_id", wanted["national_id"]))
                     .exclude(national_id="")
                     .values_list("national_id", "pk"),
                 )
@@ -619,7 +630,7 @@ class _CustomerTarget(ImportTarget):
             lookups.append(
                 (
                     "economic_code",
-                    self.model.objects.filter(economic_code__in=wanted["economic_code"])
+                    self.model.objects.filter(one_of("economic_code", wanted["economic_code"]))
                     .exclude(economic_code="")
                     .values_list("economic_code", "pk"),
                 )
@@ -629,7 +640,7 @@ class _CustomerTarget(ImportTarget):
                 (
                     "phone",
                     Phone.objects.filter(
-                        number__in=wanted["phone"], **{f"{fk}__isnull": False}
+                        one_of("number", wanted["phone"]), **{f"{fk}__isnull": False}
                     ).values_list("number", fk),
                 )
             )
@@ -638,7 +649,7 @@ class _CustomerTarget(ImportTarget):
                 (
                     "email",
                     Email.objects.filter(
-                        address__in=wanted["email"], **{f"{fk}__isnull": False}
+                        one_of("address", wanted["email"]), **{f"{fk}__isnull": False}
                     ).values_list("address", fk),
                 )
             )
@@ -646,7 +657,9 @@ class _CustomerTarget(ImportTarget):
             lookups.append(
                 (
                     "name",
-                    self.model.objects.filter(name__in=wanted["name"]).values_list("name", "pk"),
+                    self.model.objects.filter(one_of("name", wanted["name"])).values_list(
+                        "name", "pk"
+                    ),
                 )
             )
         if wanted["external_id"]:
@@ -656,7 +669,9 @@ class _CustomerTarget(ImportTarget):
                 (
                     "external_id",
                     ExternalReference.objects.filter(
-                        target=self.code, source=source, external_id__in=wanted["external_id"]
+                        one_of("external_id", wanted["external_id"]),
+                        target=self.code,
+                        source=source,
                     ).values_list("external_id", "object_id"),
                 )
             )
@@ -667,7 +682,9 @@ class _CustomerTarget(ImportTarget):
         ids = {pk for pks in matches.values() for pk in pks}
         if not ids:
             return candidates
-        alive = set(self.model.objects.alive().filter(pk__in=ids).values_list("pk", flat=True))
+        alive = set(
+            self.model.objects.alive().filter(one_of("pk", ids)).values_list("pk", flat=True)
+        )
         for key, pks in matches.items():
             live = pks & alive
             if live:
@@ -736,7 +753,10 @@ class _CustomerTarget(ImportTarget):
                 else:
                     plan.absorb(row.values, mode)
             else:
-                plan = _Plan(values={k: v for k, v in row.values.items() if k not in _CHILD_KEYS})
+                plan = _Plan(
+                    values={k: v for k, v in row.values.items() if k not in _CHILD_KEYS},
+                    search=row.values.get("_search"),
+                )
                 plan.add_children(row.values)
                 plan.rows.append(index)
                 new_plans.append(plan)
@@ -779,7 +799,7 @@ class _CustomerTarget(ImportTarget):
     def _apply_updates(self, update_plans: dict[int, _Plan], mode: str) -> None:
         if not update_plans:
             return
-        records = self.model.objects.in_bulk(list(update_plans))
+        records = {r.pk: r for r in self.model.objects.filter(one_of("pk", update_plans))}
         for pk, plan in list(update_plans.items()):
             record = records.get(pk)
             if record is None:  # vanished between lookup and now
@@ -792,16 +812,32 @@ class _CustomerTarget(ImportTarget):
                     plan.previous.setdefault(name, previous)
 
     # -- bulk writes ----------------------------------------------------------------------------
-    def _new_record(self, plan: _Plan, context: JobContext) -> models.Model:
+    def _new_records(self, plans: list[_Plan], context: JobContext, now) -> None:
+        """Each new plan's unsaved record, with its denormalised list columns as
+        services._apply_denormalised sets them. Built from every column's value in order:
+        Django's positional fast path skips the per-field defaults of keyword construction,
+        a tenth of the writer's time at a million rows."""
         user = context.user
-        authenticated = getattr(user, "is_authenticated", False)
-        record = self.model(**plan.values)
-        record.owner = user if authenticated else None
-        record.team_id = getattr(user, "team_id", None)
-        record.created_by = user if authenticated else None
-        if not record.source:
-            record.source = SourceChannel.IMPORT
-        return record
+        user_id = user.pk if getattr(user, "is_authenticated", False) else None
+        fields = self.model._meta.concrete_fields
+        at = {f.attname: i for i, f in enumerate(fields)}
+        blank = [None if f.primary_key else f.get_default() for f in fields]
+        called = [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
+        blank[at["owner_id"]] = blank[at["created_by_id"]] = user_id
+        blank[at["team_id"]] = getattr(user, "team_id", None)
+        blank[at["created_at"]] = blank[at["updated_at"]] = now
+        for plan in plans:
+            values = blank.copy()
+            for i, f in called:
+                values[i] = f.get_default()
+            for name, value in plan.values.items():
+                values[at[name]] = value
+            values[at["source"]] = values[at["source"]] or SourceChannel.IMPORT
+            values[at["primary_phone"]] = next(iter(plan.phones), "")
+            values[at["primary_email"]] = plan.emails[0] if plan.emails else ""
+            if plan.address:
+                values[at["province"]], values[at["city"]] = plan.address[0], plan.address[1]
+            plan.record = self.model(*values)
 
     def _write(
         self,
@@ -813,18 +849,8 @@ class _CustomerTarget(ImportTarget):
         """Writes the batch; returns the companies created for the company column."""
         fk = f"{self.kind}_id"
         now = timezone.now()
-        for plan in new_plans:
-            plan.record = self._new_record(plan, context)
+        self._new_records(new_plans, context, now)
         companies, new_companies = self._companies(new_plans, update_plans, context)
-
-        # Denormalised list columns, as services._apply_denormalised sets them.
-        for plan in new_plans:
-            record = plan.record
-            record.primary_phone = next(iter(plan.phones), "")
-            record.primary_email = plan.emails[0] if plan.emails else ""
-            if plan.address:
-                record.province, record.city = plan.address[0], plan.address[1]
-            record.created_at = record.updated_at = now
         insert_instances(p.record for p in new_plans)
 
         # Children as plain rows ({column: value}), each with the record it belongs to. Children
@@ -934,20 +960,20 @@ class _CustomerTarget(ImportTarget):
         fk = self.kind
         ids = list(update_plans)
         have: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-        owner = {f"{fk}_id__in": ids}
-        for pk, number in Phone.objects.filter(**owner).values_list(f"{fk}_id", "number"):
+        owner = one_of(f"{fk}_id", ids)
+        for pk, number in Phone.objects.filter(owner).values_list(f"{fk}_id", "number"):
             have[pk]["phones"].add(number)
-        for pk, address in Email.objects.filter(**owner).values_list(f"{fk}_id", "address"):
+        for pk, address in Email.objects.filter(owner).values_list(f"{fk}_id", "address"):
             have[pk]["emails"].add(address)
-        for pk, *natural in Address.objects.filter(**owner).values_list(
+        for pk, *natural in Address.objects.filter(owner).values_list(
             f"{fk}_id", "province", "city", "line", "postal_code"
         ):
             have[pk]["addresses"].add(tuple(natural))
         through = self.model.tags.through
-        for pk, tag_id in through.objects.filter(**owner).values_list(f"{fk}_id", "tag_id"):
+        for pk, tag_id in through.objects.filter(owner).values_list(f"{fk}_id", "tag_id"):
             have[pk]["tags"].add(tag_id)
         if fk == "contact":
-            for pk, company_id in Membership.objects.filter(contact_id__in=ids).values_list(
+            for pk, company_id in Membership.objects.filter(one_of("contact_id", ids)).values_list(
                 "contact_id", "company_id"
             ):
                 have[pk]["companies"].add(company_id)
@@ -1027,6 +1053,29 @@ class _CustomerTarget(ImportTarget):
         )
 
     # -- search index ---------------------------------------------------------------------------
+    def _document(self, record, *, phones, emails, tags, companies, url: str) -> SearchDocument:
+        parts = {"phones": phones, "emails": emails, "tag_names": tags, "url": url}
+        if self.kind == "contact":
+            return search_index.contact_document_of(record, company_names=companies, **parts)
+        return search_index.company_document_of(record, **parts)
+
+    def prepare(self, row: imp.CleanRow) -> None:
+        """The new record's search title, subtitle and terms, as the writer would build them
+        from this row alone (used when no other row of the batch merges into it)."""
+        values = row.values
+        record = self.model(**{k: v for k, v in values.items() if k not in _CHILD_KEYS})
+        if values.get("address"):
+            record.province, record.city = values["address"][0], values["address"][1]
+        document = self._document(
+            record,
+            phones=list(dict.fromkeys(number for number, _kind in values.get("phones", ()))),
+            emails=list(dict.fromkeys(values.get("emails", ()))),
+            tags=list(dict.fromkeys(values.get("tags", ()))),
+            companies=[values["company"]] if values.get("company") else [],
+            url="",
+        )
+        values["_search"] = (document.title, document.subtitle, build_terms(document))
+
     def _index(self, new_plans, update_plans, children, tags, companies) -> None:
         """New records are indexed from the rows just written (no reading back); records that
         an update changed are re-read with their relations and re-indexed."""
@@ -1044,20 +1093,29 @@ class _CustomerTarget(ImportTarget):
         for _pk, row in children.get("memberships", ()):
             names[_pk]["companies"].append(company_names[row["company_id"]])
         pairs = []
+        url_of = _detail_url(self.kind)
         for plan in new_plans:
             record = plan.record
-            mine = names.get(record.pk, {})
-            parts = {
-                "phones": mine.get("phones", []),
-                "emails": mine.get("emails", []),
-                "tag_names": mine.get("tags", []),
-            }
-            if self.kind == "contact":
-                document = search_index.contact_document_of(
-                    record, company_names=mine.get("companies", []), **parts
+            if plan.search is not None:  # built while cleaning: the record is its one row
+                title, subtitle, terms = plan.search
+                document = SearchDocument(
+                    title=title,
+                    subtitle=subtitle,
+                    url=url_of(record.pk),
+                    terms=terms,
+                    owner_id=record.owner_id,
+                    team_id=record.team_id,
                 )
             else:
-                document = search_index.company_document_of(record, **parts)
+                mine = names.get(record.pk, {})
+                document = self._document(
+                    record,
+                    phones=mine.get("phones", []),
+                    emails=mine.get("emails", []),
+                    tags=mine.get("tags", []),
+                    companies=mine.get("companies", []),
+                    url=url_of(record.pk),
+                )
             pairs.append((record.pk, document))
         add_documents(self.kind, pairs)
         changed_ids = [pk for pk, plan in update_plans.items() if plan.previous]
@@ -1079,10 +1137,16 @@ class _CustomerTarget(ImportTarget):
         from peyvand.search.services import add_documents
 
         # Just created from the company column: no phones, e-mails or tags yet.
+        url_of = _detail_url("company")
         add_documents(
             "company",
             [
-                (c.pk, search_index.company_document_of(c, phones=[], emails=[], tag_names=[]))
+                (
+                    c.pk,
+                    search_index.company_document_of(
+                        c, phones=[], emails=[], tag_names=[], url=url_of(c.pk)
+                    ),
+                )
                 for c in companies
             ],
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -221,12 +222,19 @@ def _text(
     return text
 
 
-def _choice(errors: _Errors, key: str, value: Any, choices, *, blank: bool = True) -> str:
+@functools.cache
+def _values_of(choices: type[models.Choices]) -> frozenset:
+    return frozenset(choices.values)
+
+
+def _choice(
+    errors: _Errors, key: str, value: Any, choices: type[models.Choices], *, blank: bool = True
+) -> str:
     if value in (None, ""):
         if not blank:
             errors.add(key, _("This field is required."))
         return ""
-    if value not in {c[0] for c in choices}:
+    if value not in _values_of(choices):
         errors.add(key, _("Choose one of the listed options."))
         return ""
     return value
@@ -317,11 +325,16 @@ def normalize_email(value: str) -> str:
     return to_latin_digits(INVISIBLE_RE.sub("", value or "")).strip().lower()
 
 
+@functools.cache
+def _field_names(cls) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
 def _coerce(item: Any, cls, first_field: str):
     if isinstance(item, cls):
         return item
     if isinstance(item, dict):
-        allowed = {f.name for f in fields(cls)}
+        allowed = _field_names(cls)
         return cls(**{k: v for k, v in item.items() if k in allowed})
     if isinstance(item, list | tuple):
         return cls(*item)
@@ -366,7 +379,7 @@ def _phones(errors: _Errors, value: Any) -> list[PhoneInput]:
         except InvalidPhoneNumber:
             errors.add(f"{key}.number", _("Enter a valid phone number."))
             continue
-        kind = _choice(errors, f"{key}.kind", item.kind or Phone.Kind.MOBILE, Phone.Kind.choices)
+        kind = _choice(errors, f"{key}.kind", item.kind or Phone.Kind.MOBILE, Phone.Kind)
         primary = _bool(errors, f"{key}.is_primary", item.is_primary)
         if number in result:  # the same number typed twice
             result[number].is_primary |= primary
@@ -392,7 +405,7 @@ def _emails(errors: _Errors, value: Any) -> list[EmailInput]:
         except ValidationError:
             errors.add(f"{key}.address", _("Enter a valid email address."))
             continue
-        kind = _choice(errors, f"{key}.kind", item.kind or Email.Kind.WORK, Email.Kind.choices)
+        kind = _choice(errors, f"{key}.kind", item.kind or Email.Kind.WORK, Email.Kind)
         primary = _bool(errors, f"{key}.is_primary", item.is_primary)
         if address in result:
             result[address].is_primary |= primary
@@ -431,9 +444,7 @@ def _addresses(errors: _Errors, value: Any) -> list[AddressInput]:
             city=_text(errors, f"{key}.city", item.city, max_length=60),
             postal_code=_postal_code(errors, f"{key}.postal_code", item.postal_code),
             line=_text(errors, f"{key}.line", item.line, max_length=300),
-            kind=_choice(
-                errors, f"{key}.kind", item.kind or Address.Kind.WORK, Address.Kind.choices
-            )
+            kind=_choice(errors, f"{key}.kind", item.kind or Address.Kind.WORK, Address.Kind)
             or Address.Kind.WORK,
             is_primary=_bool(errors, f"{key}.is_primary", item.is_primary),
             id=_pk_of(item.id),
@@ -515,10 +526,10 @@ class _Clean:
 def _clean_common(errors: _Errors, data: dict[str, Any], clean: _Clean, user) -> None:
     values = clean.values
     if "source" in data:
-        values["source"] = _choice(errors, "source", data["source"], SourceChannel.choices)
+        values["source"] = _choice(errors, "source", data["source"], SourceChannel)
     if "lifecycle_stage" in data:
         values["lifecycle_stage"] = _choice(
-            errors, "lifecycle_stage", data["lifecycle_stage"], LifecycleStage.choices, blank=False
+            errors, "lifecycle_stage", data["lifecycle_stage"], LifecycleStage, blank=False
         )
     if "owner" in data:
         values["owner"] = _owner(errors, data["owner"])
@@ -553,7 +564,7 @@ def clean_contact_input(data: ContactInput, *, user=None, creating: bool = False
                 required=name == "last_name",
             )
     if "gender" in provided:
-        values["gender"] = _choice(errors, "gender", provided["gender"], Contact.Gender.choices)
+        values["gender"] = _choice(errors, "gender", provided["gender"], Contact.Gender)
     if "national_id" in provided:
         values["national_id"] = _national_id(
             errors, "national_id", provided["national_id"], normalize_national_id

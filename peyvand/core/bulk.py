@@ -10,10 +10,13 @@ No signals, no `save()`: only for code that writes rows the way their services w
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import F, Lookup
+from django.db.models.lookups import In
 from django.utils import timezone
 
 # Fields whose Python values need the backend's adaptation (timestamps as naive UTC text on
@@ -50,7 +53,8 @@ def insert_rows(
     return_ids: bool = False,
 ) -> list[int]:
     """Insert `rows` ({attname: value}; missing columns take the field's default, `auto_now`
-    columns the current time) as new rows of `model`, inside the caller's transaction.
+    columns the current time; other keys are ignored) as new rows of `model`, inside the
+    caller's transaction.
 
     Returns the new primary keys in the order of `rows` when `return_ids` (else []).
     """
@@ -70,22 +74,41 @@ def insert_rows(
         for f in fields
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     }
-    adapters = [
-        (lambda v, f=f: f.get_db_prep_save(v, connection)) if isinstance(f, _ADAPTED) else None
-        for f in fields
-    ]
     names = [f.attname for f in fields]
+    if ids:
+        defaults[pk.attname] = None
+    pick = operator.itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+    adapted = [(i, f) for i, f in enumerate(fields) if isinstance(f, _ADAPTED) and f is not pk]
+    stamped_at = [i for i, name in enumerate(names) if name in stamped]
+    pk_at = names.index(pk.attname) if ids else -1
+    # Most adapted values repeat (the batch's one timestamp): adapt each distinct one once.
+    memo: dict[tuple[int, Any], Any] = {}
+
+    def adapt(i: int, field: models.Field, value: Any) -> Any:
+        try:
+            return memo[(i, value)]
+        except KeyError:
+            memo[(i, value)] = out = field.get_db_prep_save(value, connection)
+            return out
+        except TypeError:  # unhashable (JSON)
+            return field.get_db_prep_save(value, connection)
+
+    # A callable default (uuid4, dict) is called for every row that lacks the column.
+    called = [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
 
     def values(index: int, row: Mapping[str, Any]) -> tuple:
-        out = []
-        for name, adapt in zip(names, adapters, strict=True):
-            if name == pk.attname and ids:
-                value = ids[index]
-            else:
-                value = row.get(name, defaults.get(name))
-                if value is None and name in stamped:
-                    value = now
-            out.append(adapt(value) if adapt is not None and value is not None else value)
+        out = list(pick(defaults | row))  # keys that are not columns are left out
+        for i, field in called:
+            if field.attname not in row:
+                out[i] = field.get_default()
+        if pk_at >= 0:
+            out[pk_at] = ids[index]
+        for i in stamped_at:
+            if out[i] is None:
+                out[i] = now
+        for i, field in adapted:
+            if out[i] is not None:
+                out[i] = adapt(i, field, out[i])
         return tuple(out)
 
     table = connection.ops.quote_name(model._meta.db_table)
@@ -137,9 +160,34 @@ def insert_instances(instances: Iterable[models.Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    names = [f.attname for f in _columns(model, with_pk=False)]
-    rows = [{name: obj.__dict__.get(name) for name in names} for obj in objs]
+    # An instance's __dict__ has every column's value under its attname (and more, ignored).
+    rows = [obj.__dict__ for obj in objs]
     for obj, pk in zip(objs, insert_rows(model, rows, return_ids=True), strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(%s)` with the values as one array parameter."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def one_of(field: str, values: Iterable[Any]) -> Lookup:
+    """A filter() condition "`field` is one of `values`" for lookups of thousands of values
+    (a batch's keys): on PostgreSQL one array parameter, as psycopg's client-side binding
+    splits an IN list of thousands of placeholders in Python; elsewhere IN."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(field), values)
+    return In(F(field), values)

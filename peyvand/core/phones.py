@@ -42,13 +42,29 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     # Letters (vanity numbers, "ext.") are rejected rather than guessed at.
     if not _DIALABLE.fullmatch(text):
         raise _invalid()
-    try:
-        number = phonenumbers.parse(text, (region or _default_region()).upper())
-    except phonenumbers.NumberParseException as exc:
-        raise _invalid() from exc
+    region = (region or _default_region()).upper()
+    number = _iranian(text, region)
+    if number is None:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException as exc:
+            raise _invalid() from exc
     if not phonenumbers.is_valid_number(number):
         raise _invalid()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_IRANIAN_NATIONAL = re.compile(r"(?:\+98|0)([1-9]\d{9})")
+
+
+def _iranian(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number that `phonenumbers.parse` would read from "+98" or (region IR) "0" and ten
+    digits, built directly: parsing is most of the cost of cleaning a phone in an import of a
+    million rows, and almost all of them have one of these two forms. Other forms: None."""
+    match = _IRANIAN_NATIONAL.fullmatch(text)
+    if match is None or (text[0] == "0" and region != "IR"):
+        return None
+    return phonenumbers.PhoneNumber(country_code=98, national_number=int(match.group(1)))
 
 
 def phone_search_digits(value: str | None) -> str:

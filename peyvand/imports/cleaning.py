@@ -43,7 +43,10 @@ def clean_cells(
         return row
     token = registry.using_context(context)
     try:
-        return target.clean_row(_raw_values(columns, cells))
+        row = target.clean_row(_raw_values(columns, cells))
+        if row.ok:
+            target.prepare(row)
+        return row
     finally:
         registry.reset_context(token)
 

@@ -199,7 +199,7 @@ def iter_rows(binary: IO[bytes], info: FileInfo) -> Iterator[tuple[int, list[str
     for a row that cannot be read at all (a damaged vCard entry)."""
     readers = {CSV: _csv_rows, XLSX: _xlsx_rows, VCARD: _vcard_rows}
     for number, cells in readers[info.format](binary, info):
-        if cells is None or any(cell.strip() for cell in cells):
+        if cells is None or "".join(cells).strip():
             yield number, cells
 
 

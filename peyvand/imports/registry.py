@@ -231,6 +231,12 @@ class ImportTarget:
         (e.g. looking up an owner by e-mail) are fine."""
         return clean_fields(self.fields, values)
 
+    def prepare(self, row: CleanRow) -> None:
+        """Optional work on a clean row that needs no database, done where rows are cleaned
+        (in the cleaning processes for big files of a `pure_cleaning` target) so that the
+        job's own process, which writes, has less to do; write_batch must not depend on it
+        (rows of the bulk API are not prepared)."""
+
     # -- writing (inside the engine's transaction) ---------------------------------------------
     def write_batch(
         self, rows: list[ImportRow], *, job_context: JobContext, mode: str

@@ -67,6 +67,8 @@ class SearchDocument:
     identifiers: list[str] = field(default_factory=list)  # national IDs, economic codes
     owner_id: int | None = None
     team_id: int | None = None
+    # Already built from the fields above elsewhere (import cleaning processes); "" = build.
+    terms: str = ""
 
 
 def reversed_phone_token(digits: str) -> str:
@@ -105,6 +107,8 @@ def build_terms(doc: SearchDocument) -> str:
     """The `terms` value for a document: unique tokens, the title's first.
 
     Ranking treats an early match as a better one, so the title's words lead."""
+    if doc.terms:
+        return doc.terms
     tokens: dict[str, None] = {}
 
     def add(values: Iterable[str]) -> None:

@@ -53,11 +53,14 @@ def e164(n: int) -> str:
     return f"+98912{1000000 + n:07d}"
 
 
-def run(target, raw_rows, user, mode=SKIP, source="old-crm", first_number=2):
-    """Clean every row, write the good ones as one batch; returns (outcomes, errors by row)."""
+def run(target, raw_rows, user, mode=SKIP, source="old-crm", first_number=2, prepare=False):
+    """Clean every row (and `prepare` it, as the engine's cleaning does), write the good ones
+    as one batch; returns (outcomes, errors by row)."""
     rows, errors = [], {}
     for number, raw in enumerate(raw_rows, start=first_number):
         cleaned = target.clean_row(raw)
+        if cleaned.ok and prepare:
+            target.prepare(cleaned)
         if cleaned.ok:
             rows.append(ImportRow(number, cleaned.values))
         else:
@@ -192,6 +195,50 @@ def test_import_creates_contact_children_company_membership_and_search_entry(use
     assert "شرکت پیوند" in entry.subtitle
     assert [h.object_id for h in search(user, "09121000001") if h.kind == "contact"] == [contact.pk]
     assert SearchEntry.objects.filter(kind="company", object_id=membership.company_id).exists()
+
+
+def _entries(kind):
+    """Each entry with its terms as a set (a rebuild lists tags in the tags' own order)."""
+    fields = ("object_id", "title", "subtitle", "url", "owner_id", "team_id", "terms")
+    return sorted(
+        (*entry[:-1], frozenset(entry[-1].split()))
+        for entry in SearchEntry.objects.filter(kind=kind).values_list(*fields)
+    )
+
+
+@pytest.mark.parametrize(
+    "target, kind, rows",
+    [
+        (
+            ContactTarget(),
+            "contact",
+            [
+                person(1, email="Ali@Example.ir", tags="مشتری، VIP", company="شركت پيوند"),
+                person(2, phone="021-88776655", province="تهران", city="تهران", job_title="مدیر"),
+                person(3, national_id=nid(3), first_name_latin="Ali", company="شرکت پیوند"),
+                person(1, email="second@example.ir"),  # merges into row 1: built by the writer
+            ],
+        ),
+        (
+            CompanyTarget(),
+            "company",
+            [
+                {"name": "شركت آلفا", "phone": "02188776655", "tags": "تأمین‌کننده", "city": "قم"},
+                {"name": "بتا", "industry": "نرم‌افزار", "email": "info@beta.ir"},
+            ],
+        ),
+    ],
+)
+def test_search_entries_prepared_while_cleaning_are_those_a_rebuild_writes(
+    user, target, kind, rows
+):
+    from peyvand.search.services import rebuild_index
+
+    run(target, rows, user, mode=FILL, prepare=True)
+    imported = _entries(kind)
+    assert imported
+    rebuild_index([kind])
+    assert _entries(kind) == imported
 
 
 def test_company_column_creates_each_missing_company_once_per_file(user):
@@ -469,3 +516,18 @@ def test_tags_are_created_once_and_shared(user):
     run(ContactTarget(), [person(1, tags="الف، ب"), person(2, tags="ب")], user)
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["الف", "ب"]
     assert Tag.objects.get(name="ب").contacts.count() == 2
+
+
+def test_a_fill_import_linking_more_than_a_thousand_companies_in_one_batch(user):
+    """The changed records are re-indexed with their companies joined, not prefetched: Django
+    selects prefetched companies with one "id = %s OR ..." each, which SQLite refuses beyond
+    1,000 (expression depth)."""
+    target = ContactTarget()
+    rows = [person(n) for n in range(1100)]
+    run(target, rows, user)
+    with_companies = [{**row, "company": f"شرکت {n}"} for n, row in enumerate(rows)]
+    outcomes, _ = run(target, with_companies, user, mode=FILL)
+    assert {o.action for o in outcomes} == {UPDATED}
+    assert Membership.objects.count() == 1100
+    (hit,) = [h for h in search(user, "شرکت 1099") if h.kind == "contact"]
+    assert Contact.objects.get(pk=hit.object_id).last_name == "رضایی 1099"

@@ -1,3 +1,6 @@
+import random
+
+import phonenumbers
 import pytest
 from django.utils import translation
 
@@ -11,6 +14,17 @@ from peyvand.core.phones import (
 )
 
 MOBILE = "+989121269382"
+
+
+def _parsed(text: str, region: str) -> str | None:
+    """What phonenumbers itself makes of `text`: E.164 if valid, else None."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class TestNormalizePhone:
@@ -158,3 +172,26 @@ class TestPhoneKind:
 
     def test_garbage_is_other(self):
         assert phone_kind("not a phone") == "other"
+
+
+class TestIranianShortcut:
+    """normalize_phone builds "0"/"+98" + ten digits without parsing; it must agree with
+    phonenumbers' own parse on every such number, valid or not."""
+
+    def test_agrees_with_phonenumbers_on_every_prefix(self):
+        rng = random.Random(98)
+        for prefix in range(1000, 10000):  # the first four digits of the national number
+            national = f"{prefix}{rng.randint(0, 999999):06d}"
+            for text, region in (
+                (f"0{national}", "IR"),
+                (f"+98{national}", "IR"),
+                (f"+98{national}", "DE"),
+            ):
+                try:
+                    ours = normalize_phone(text, region)
+                except InvalidPhoneNumber:
+                    ours = None
+                assert ours == _parsed(text, region), text
+
+    def test_a_leading_zero_outside_iran_is_left_to_phonenumbers(self):
+        assert normalize_phone("030 1234567", "DE") == _parsed("0301234567", "DE")
