@@ -56,7 +56,7 @@ LIST_EXPORTS = {
         "columns": [
             ("id", pgettext_lazy("export column", "ID"), "int"),
             ("name", pgettext_lazy("export column", "Name"), "text"),
-            ("national_id", pgettext_lazy("export column", "National ID"), "text"),
+            ("national_id", pgettext_lazy("export column", "Company national ID"), "text"),
             ("economic_code", pgettext_lazy("export column", "Economic code"), "text"),
             ("industry", pgettext_lazy("export column", "Industry"), "text"),
             ("primary_phone", pgettext_lazy("export column", "Phone"), "phone"),

@@ -131,3 +131,21 @@ def test_the_compiled_catalogue_matches_the_po(path):
         if found != entry.msgstr:
             stale.append(str(entry))
     assert not stale, f"{_name(mo)} is out of date (run `make compilemessages`): {stale[:10]}"
+
+
+def test_words_with_two_meanings_are_told_apart_by_context():
+    """All catalogues share one gettext domain: an English word that means two things
+    ("order": a sales order or a sort position; "Home": the start page or a home phone) needs a
+    context, or whichever app's catalogue wins shows its meaning everywhere."""
+    from django.utils import translation
+    from django.utils.translation import pgettext
+
+    from peyvand.commerce.models import Order
+    from peyvand.sales.models import Pipeline, Quote
+
+    with translation.override("fa"):
+        assert str(Order._meta.verbose_name) == "سفارش"
+        assert str(Quote._meta.get_field("order").verbose_name) == "سفارش"
+        assert str(Pipeline._meta.get_field("order").verbose_name) == "ترتیب"
+        assert pgettext("main menu", "Home") == "خانه"
+        assert pgettext("export", "What") == "موضوع خروجی"

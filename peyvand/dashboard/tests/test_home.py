@@ -40,6 +40,7 @@ def test_a_new_installation_shows_empty_states_in_persian(admin_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'dir="rtl"' in html
+    assert "<title>خانه ·" in html  # the page, not "منزل" (a home phone or address)
     assert "هنوز مخاطبی ثبت نشده است" in html
     assert "هنوز فعالیتی ثبت نشده است" in html
     assert "نه کار عقب‌افتاده‌ای دارید" in html

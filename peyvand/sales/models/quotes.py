@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peyvand.accounts import permissions
 from peyvand.accounts.models import Team
@@ -128,7 +129,7 @@ class Quote(models.Model):
     rejection_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
     order = models.ForeignKey(
         "commerce.Order",
-        verbose_name=_("order"),
+        verbose_name=pgettext_lazy("sales order", "order"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
