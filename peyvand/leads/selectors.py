@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +12,9 @@ import jdatetime
 from django.db.models import (
     Case,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     IntegerField,
     Q,
     QuerySet,
@@ -209,22 +211,38 @@ _METRICS = {
 }
 
 
-def _median_first_contact(qs: QuerySet) -> dt.timedelta | None:
-    """The median of (first contact - creation), found by the database: one COUNT and one
-    ORDER BY .. OFFSET over the group's contacted leads."""
-    contacted = qs.filter(first_contacted_at__isnull=False).annotate(
-        wait=ExpressionWrapper(
-            F("first_contacted_at") - F("created_at"), output_field=DurationField()
+class _SecondsBetween(Func):
+    """`later - earlier` in seconds, as a number the database computes (a duration expression
+    would run a Python function per row on SQLite)."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (earlier, earlier_params), (later, later_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
         )
+        if connection.vendor == "sqlite":
+            sql = f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+        else:
+            sql = f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+        return sql, (*later_params, *earlier_params)
+
+
+def _first_contact_waits(base: QuerySet, bucket) -> list[tuple[str, int, float]]:
+    """(channel, month bucket, seconds to first contact) of every contacted lead in `base`:
+    one query whose rows are three numbers, from which every group's median is taken."""
+    rows = (
+        base.filter(first_contacted_at__isnull=False)
+        .annotate(bucket=bucket, wait=_SecondsBetween(F("created_at"), F("first_contacted_at")))
+        .order_by()
+        .values_list("channel", "bucket", "wait")
     )
-    n = contacted.count()
-    if n == 0:
-        return None
-    ordered = contacted.order_by("wait", "id").values_list("wait", flat=True)
-    if n % 2:
-        return ordered[n // 2]
-    low, high = list(ordered[n // 2 - 1 : n // 2 + 1])
-    return (low + high) / 2
+    # Milliseconds: SQLite's julianday arithmetic is exact to well under one.
+    return [(channel, index, round(float(wait), 3)) for channel, index, wait in rows]
+
+
+def _median(seconds: list[float]) -> dt.timedelta | None:
+    return dt.timedelta(seconds=statistics.median(seconds)) if seconds else None
 
 
 def month_ranges(
@@ -263,23 +281,15 @@ def month_ranges(
 def funnel(user, *, start: dt.date, end: dt.date, language: str | None = None) -> Funnel:
     """Leads created in [start, end] that `user` may see: by channel, by month and in total,
     each with contacted / qualified / converted counts, conversion rate and the median time to
-    first contact; and why leads were lost. Every figure is a GROUP BY in the database."""
+    first contact; and why leads were lost. Three queries, each one pass over the period."""
     start_at = timezone.make_aware(dt.datetime.combine(start, dt.time()))
     end_at = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     base = Lead.objects.visible_to(user).filter(created_at__gte=start_at, created_at__lt=end_at)
     report = Funnel(start=start_at, end=end_at)
 
-    labels = dict(Channel.choices)
-    for row in base.order_by().values("channel").annotate(**_METRICS).order_by("-leads", "channel"):
-        item = FunnelRow(row["channel"], labels.get(row["channel"], row["channel"]))
-        for metric in _METRICS:
-            setattr(item, metric, row[metric])
-        item.median_first_contact = _median_first_contact(base.filter(channel=row["channel"]))
-        report.by_channel.append(item)
-
     months = month_ranges(start, end + dt.timedelta(days=1), language=language)
-    if months:
-        bucket = Case(
+    bucket = (
+        Case(
             *(
                 When(created_at__gte=m_start, created_at__lt=m_end, then=Value(index))
                 for index, (_k, _l, m_start, m_end) in enumerate(months)
@@ -287,24 +297,42 @@ def funnel(user, *, start: dt.date, end: dt.date, language: str | None = None) -
             default=Value(-1),
             output_field=IntegerField(),
         )
-        grouped = {
-            row["bucket"]: row
-            for row in base.annotate(bucket=bucket).order_by().values("bucket").annotate(**_METRICS)
-        }
-        for index, (key, label, m_start, m_end) in enumerate(months):
-            item = FunnelRow(key, label)
-            row = grouped.get(index)
-            if row:
-                for metric in _METRICS:
-                    setattr(item, metric, row[metric])
-                item.median_first_contact = _median_first_contact(
-                    base.filter(created_at__gte=m_start, created_at__lt=m_end)
-                )
-            report.by_month.append(item)
+        if months
+        else Value(-1, output_field=IntegerField())
+    )
+    # One pass over the period's leads for the counts of every (channel, month) cell, one for
+    # the waits; channels, months and the total are sums of cells, and medians of the waits.
+    counts = {metric: 0 for metric in _METRICS}
+    by_channel: dict[str, dict[str, int]] = defaultdict(counts.copy)
+    by_month: dict[int, dict[str, int]] = defaultdict(counts.copy)
+    total = counts.copy()
+    cells = base.annotate(bucket=bucket).order_by().values("channel", "bucket")
+    for cell in cells.annotate(**_METRICS):
+        for metric in _METRICS:
+            by_channel[cell["channel"]][metric] += cell[metric]
+            by_month[cell["bucket"]][metric] += cell[metric]
+            total[metric] += cell[metric]
+    waits_by_channel: dict[str, list[float]] = defaultdict(list)
+    waits_by_month: dict[int, list[float]] = defaultdict(list)
+    waits = _first_contact_waits(base, bucket)
+    for channel, index, wait in waits:
+        waits_by_channel[channel].append(wait)
+        waits_by_month[index].append(wait)
 
-    totals = base.aggregate(**_METRICS)
-    report.total = FunnelRow("total", "", **totals)
-    report.total.median_first_contact = _median_first_contact(base)
+    labels = dict(Channel.choices)
+    for channel, values in sorted(by_channel.items(), key=lambda kv: (-kv[1]["leads"], kv[0])):
+        item = FunnelRow(channel, labels.get(channel, channel), **values)
+        item.median_first_contact = _median(waits_by_channel.get(channel, []))
+        report.by_channel.append(item)
+    for index, (key, label, _start, _end) in enumerate(months):
+        item = FunnelRow(key, label)
+        if index in by_month:
+            for metric, value in by_month[index].items():
+                setattr(item, metric, value)
+            item.median_first_contact = _median(waits_by_month.get(index, []))
+        report.by_month.append(item)
+    report.total = FunnelRow("total", "", **total)
+    report.total.median_first_contact = _median([wait for _c, _i, wait in waits])
     report.lost_reasons = [
         (row["close_reason"], close_reason_label(row["close_reason"]), row["n"])
         for row in base.filter(status=LeadStatus.LOST)
