@@ -77,32 +77,36 @@ def _supports_percentile_cont() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _interpolated(values: list, fractions) -> dict[float, float | None]:
+    """percentile_cont's definition (linear interpolation between the two nearest ranks)."""
+    values = sorted(values)
+    result: dict[float, float | None] = {}
+    for fraction in fractions:
+        if not values:
+            result[fraction] = None
+            continue
+        position = fraction * (len(values) - 1)
+        low_index = math.floor(position)
+        low = values[low_index]
+        high = values[low_index + 1] if low_index + 1 < len(values) else low
+        result[fraction] = low + (high - low) * (position - low_index)
+    return result
+
+
 def percentiles(qs: QuerySet, column: str, fractions=PERCENTILES) -> dict[float, float | None]:
     """percentile_cont of a non-null integer column over a queryset, in either database."""
     qs = qs.filter(**{f"{column}__isnull": False})
     if _supports_percentile_cont():
         row = qs.aggregate(**{f"p{i}": PercentileCont(column, f) for i, f in enumerate(fractions)})
         return {f: row[f"p{i}"] for i, f in enumerate(fractions)}
-    n = qs.count()
-    result: dict[float, float | None] = {}
-    ordered = qs.order_by(column).values_list(column, flat=True)
-    for fraction in fractions:
-        if n == 0:
-            result[fraction] = None
-            continue
-        position = fraction * (n - 1)
-        low_index = math.floor(position)
-        values = list(ordered[low_index : low_index + 2])
-        low = values[0]
-        high = values[1] if len(values) > 1 else low
-        result[fraction] = low + (high - low) * (position - low_index)
-    return result
+    # SQLite has no ordered-set aggregate: one query for the numbers, then the same formula.
+    return _interpolated(list(qs.order_by().values_list(column, flat=True)), fractions)
 
 
 def grouped_percentiles(
     qs: QuerySet, column: str, group: str, fractions=PERCENTILES
 ) -> dict[Any, dict[float, float | None]]:
-    """percentiles() per value of `group` (one query on PostgreSQL)."""
+    """percentiles() per value of `group`, in one query."""
     qs = qs.filter(**{f"{column}__isnull": False})
     if _supports_percentile_cont():
         rows = (
@@ -111,8 +115,10 @@ def grouped_percentiles(
             .annotate(**{f"p{i}": PercentileCont(column, f) for i, f in enumerate(fractions)})
         )
         return {row[group]: {f: row[f"p{i}"] for i, f in enumerate(fractions)} for row in rows}
-    keys = qs.order_by().values_list(group, flat=True).distinct()
-    return {key: percentiles(qs.filter(**{group: key}), column, fractions) for key in keys}
+    values: dict[Any, list] = {}
+    for key, value in qs.order_by().values_list(group, column):
+        values.setdefault(key, []).append(value)
+    return {key: _interpolated(group_values, fractions) for key, group_values in values.items()}
 
 
 @dataclass
@@ -206,15 +212,23 @@ def service_report(
         output_field=IntegerField(),
     )
     bucketed = base.annotate(bucket=bucket)
-    volume = bucketed.order_by().values("bucket", "channel").annotate(n=Count("id"))
-    compliance = {
-        row["bucket"]: row for row in bucketed.order_by().values("bucket").annotate(**_COMPLIANCE)
-    }
+    # One pass for every (month, channel) cell; months, channels and the total are their sums.
+    cells = list(
+        bucketed.order_by().values("bucket", "channel").annotate(n=Count("id"), **_COMPLIANCE)
+    )
+    compliance: dict[int, dict[str, int]] = {}
+    totals = dict.fromkeys(("n", *_COMPLIANCE), 0)
+    for cell in cells:
+        month = compliance.setdefault(cell["bucket"], dict.fromkeys(_COMPLIANCE, 0))
+        for name in _COMPLIANCE:
+            month[name] += cell[name]
+        for name in totals:
+            totals[name] += cell[name]
     fr = grouped_percentiles(bucketed, "sla__first_response_seconds", "bucket")
     res = grouped_percentiles(bucketed, "sla__resolution_seconds", "bucket")
     rows = [MonthRow(key, str(label)) for key, label, _s, _e in months]
     used_channels: set[str] = set()
-    for item in volume:
+    for item in cells:
         if 0 <= item["bucket"] < len(rows):
             row = rows[item["bucket"]]
             row.by_channel[item["channel"]] = item["n"]
@@ -231,13 +245,12 @@ def service_report(
     ]
 
     total = MonthRow("total", _("Total"))
-    totals = base.aggregate(n=Count("id"), **_COMPLIANCE)
     total.tickets = totals["n"]
     _apply_compliance(total, totals)
     total.first_response = _minutes(percentiles(base, "sla__first_response_seconds"))
     total.resolution = _minutes(percentiles(base, "sla__resolution_seconds"))
-    for item in base.order_by().values("channel").annotate(n=Count("id")):
-        total.by_channel[item["channel"]] = item["n"]
+    for item in cells:
+        total.by_channel[item["channel"]] = total.by_channel.get(item["channel"], 0) + item["n"]
     report.total = total
 
     report.by_category = [

@@ -142,6 +142,13 @@ def test_percentiles_match_between_databases():
     }
 
 
+def test_sqlite_percentiles_interpolate_like_percentile_cont():
+    """percentile_cont(0.9) of 10, 20, 30, 40: rank 0.9 × 3 = 2.7, so 30 + 0.7 × 10."""
+    assert reports._interpolated([40, 10, 30, 20], (0.5, 0.9)) == {0.5: 25.0, 0.9: 37.0}
+    assert reports._interpolated([7], (0.5, 0.9)) == {0.5: 7, 0.9: 7}
+    assert reports._interpolated([], (0.5,)) == {0.5: None}
+
+
 def test_report_page_csv_and_permissions(
     data, client, rep, no_role_user, admin_user, django_assert_max_num_queries
 ):
