@@ -82,13 +82,15 @@ def insert_rows(
     stamped_at = [i for i, name in enumerate(names) if name in stamped]
     pk_at = names.index(pk.attname) if ids else -1
     # Most adapted values repeat (the batch's one timestamp): adapt each distinct one once.
-    memo: dict[tuple[int, Any], Any] = {}
+    # The type is part of the key: True == 1 and Decimal("1.0") == 1, yet they adapt apart.
+    memo: dict[tuple[int, type, Any], Any] = {}
 
     def adapt(i: int, field: models.Field, value: Any) -> Any:
+        key = (i, type(value), value)
         try:
-            return memo[(i, value)]
+            return memo[key]
         except KeyError:
-            memo[(i, value)] = out = field.get_db_prep_save(value, connection)
+            memo[key] = out = field.get_db_prep_save(value, connection)
             return out
         except TypeError:  # unhashable (JSON)
             return field.get_db_prep_save(value, connection)

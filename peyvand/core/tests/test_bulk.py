@@ -67,3 +67,17 @@ def test_insert_instances_sets_primary_keys():
     assert all(c.pk for c in contacts)
     assert Contact.objects.get(pk=contacts[1].pk).last_name == "موسوی"
     assert not contacts[0]._state.adding
+
+
+def test_equal_values_of_different_types_are_stored_as_themselves():
+    """Adapted values are memoised per batch; True == 1 must not make a JSON 1 into true."""
+    job = ImportJob.objects.create(user=UserFactory(), original_name="a.csv", file="a.csv")
+    rows = [
+        {"job_id": job.pk, "row_number": n, "object_id": n, "action": "updated", "previous": v}
+        for n, v in enumerate([{"x": True}, {"x": 1}, True, 1, 1.0])
+    ]
+    with transaction.atomic():
+        insert_rows(ImportedRecord, rows)
+    stored = list(ImportedRecord.objects.order_by("row_number").values_list("previous", flat=True))
+    assert stored == [{"x": True}, {"x": 1}, True, 1, 1.0]
+    assert [type(v) for v in stored[2:]] == [bool, int, float]
